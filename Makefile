@@ -1,0 +1,43 @@
+# Front door. `make test` is what CI runs; see README.md.
+PRESET ?= ci
+
+.PHONY: all deps build test unit lint format tidy stack-start stack-stop stack-status clean
+
+all: build
+
+deps:
+	tools/deps/install.sh
+
+build: deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET)
+
+## Installs what is missing, builds, checks formatting, starts the local stack, runs every test
+## label (unit, integration, e2e) and stops what it started.
+test:
+	PRESET=$(PRESET) tools/test.sh
+
+## Unit tests only: no services needed.
+unit: build
+	ctest --preset $(PRESET) -L unit
+
+lint:
+	tools/lint.sh
+
+format:
+	tools/lint.sh --fix
+
+tidy: build
+	tools/lint.sh --tidy
+
+stack-start: deps
+	tools/stack/stack.sh start
+
+stack-stop:
+	tools/stack/stack.sh stop
+
+stack-status:
+	tools/stack/stack.sh status
+
+clean:
+	rm -rf build dist

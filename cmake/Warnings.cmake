@@ -1,0 +1,23 @@
+# One INTERFACE target carries the project's warning set; every target links it.
+add_library(dispatcher_warnings INTERFACE)
+target_compile_options(dispatcher_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+  -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough
+  -Wmisleading-indentation -Wduplicated-cond -Wduplicated-branches -Wlogical-op
+  -Wuseless-cast
+  # Designated initializers that leave members at their defaults are intended.
+  -Wno-missing-field-initializers)
+if(DISPATCHER_WERROR)
+  target_compile_options(dispatcher_warnings INTERFACE -Werror)
+endif()
+
+add_library(dispatcher_sanitizers INTERFACE)
+if(DISPATCHER_SANITIZE)
+  target_compile_options(dispatcher_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(dispatcher_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+add_library(dispatcher_build_options INTERFACE)
+target_link_libraries(dispatcher_build_options INTERFACE dispatcher_warnings dispatcher_sanitizers)
