@@ -1,0 +1,246 @@
+#include "core/config/settings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+
+namespace dispatcher::core::config {
+namespace {
+
+constexpr std::string_view kProducerPropertyPrefix = "KAFKA_PRODUCER_";
+
+std::optional<std::string_view> lookup(const Environment& environment, std::string_view name) {
+  const auto found = environment.find(name);
+  if (found == environment.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(found->second);
+}
+
+std::string trimmed(std::string_view text) {
+  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!text.empty() && is_space(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && is_space(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return std::string(text);
+}
+
+std::string upper(std::string_view text) {
+  std::string result(text);
+  std::ranges::transform(result, result.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return result;
+}
+
+/// Collects every problem so one start-up error names them all.
+class Problems {
+ public:
+  void add(std::string_view variable, std::string_view what) {
+    if (!text_.empty()) {
+      text_ += "; ";
+    }
+    text_ += variable;
+    text_ += ' ';
+    text_ += what;
+  }
+  [[nodiscard]] bool empty() const { return text_.empty(); }
+  [[nodiscard]] const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+std::string required(const Environment& environment, std::string_view name, Problems& problems) {
+  auto value = lookup(environment, name);
+  if (!value || trimmed(*value).empty()) {
+    problems.add(name, "is required but not set");
+    return {};
+  }
+  return trimmed(*value);
+}
+
+std::string optional_text(const Environment& environment, std::string_view name,
+                          std::string_view fallback) {
+  auto value = lookup(environment, name);
+  if (!value || trimmed(*value).empty()) {
+    return std::string(fallback);
+  }
+  return trimmed(*value);
+}
+
+template <typename Integer>
+Integer integer_setting(const Environment& environment, std::string_view name, Integer fallback,
+                        Integer minimum, Integer maximum, Problems& problems) {
+  auto value = lookup(environment, name);
+  if (!value || trimmed(*value).empty()) {
+    return fallback;
+  }
+  const std::string text = trimmed(*value);
+  Integer parsed{};
+  const auto* end = text.data() + text.size();
+  const auto [position, error] = std::from_chars(text.data(), end, parsed);
+  if (error != std::errc{} || position != end || parsed < minimum || parsed > maximum) {
+    problems.add(name, "must be a whole number from " + std::to_string(minimum) + " to " +
+                           std::to_string(maximum) + ", got \"" + text + "\"");
+    return fallback;
+  }
+  return parsed;
+}
+
+LogLevel log_level_setting(const Environment& environment, Problems& problems) {
+  const std::string text = upper(optional_text(environment, "LOG_LEVEL", "INFO"));
+  if (text == "DEBUG" || text == "TRACE") {
+    return LogLevel::kDebug;
+  }
+  if (text == "INFO") {
+    return LogLevel::kInfo;
+  }
+  if (text == "WARN" || text == "WARNING") {
+    return LogLevel::kWarn;
+  }
+  if (text == "ERROR" || text == "CRITICAL") {
+    return LogLevel::kError;
+  }
+  problems.add("LOG_LEVEL", "must be one of DEBUG, INFO, WARN, ERROR, got \"" + text + "\"");
+  return LogLevel::kInfo;
+}
+
+SaslMechanism sasl_mechanism_setting(const Environment& environment, bool sasl_configured,
+                                     Problems& problems) {
+  const std::string text = upper(optional_text(environment, "KAFKA_SASL_MECHANISM", ""));
+  if (text.empty()) {
+    return sasl_configured ? SaslMechanism::kScramSha512 : SaslMechanism::kNone;
+  }
+  SaslMechanism mechanism = SaslMechanism::kNone;
+  if (text == "SCRAM-SHA-512") {
+    mechanism = SaslMechanism::kScramSha512;
+  } else if (text == "SCRAM-SHA-256") {
+    mechanism = SaslMechanism::kScramSha256;
+  } else if (text == "PLAIN") {
+    mechanism = SaslMechanism::kPlain;
+  } else {
+    problems.add("KAFKA_SASL_MECHANISM",
+                 "must be one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, got \"" + text + "\"");
+    return SaslMechanism::kNone;
+  }
+  if (!sasl_configured) {
+    problems.add("KAFKA_SASL_MECHANISM", "is set but SASL_SECRET_NAME is not");
+  }
+  return mechanism;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& resolvable_setting_names() {
+  static const std::vector<std::string_view> kNames = {
+      "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",   "KAFKA_TOPIC_OUTPUT",
+      "SASL_SECRET_NAME",        "EVENTS_TABLE_NAME", "OFFSETS_TABLE_NAME"};
+  return kNames;
+}
+
+std::optional<ReferenceKind> reference_kind(std::string_view value) {
+  // arn:<partition>:<service>:<region>:<account>:<resource>
+  std::vector<std::string_view> fields;
+  std::size_t start = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto colon = value.find(':', start);
+    if (colon == std::string_view::npos) {
+      return std::nullopt;
+    }
+    fields.push_back(value.substr(start, colon - start));
+    start = colon + 1;
+  }
+  const std::string_view resource = value.substr(start);
+  if (fields[0] != "arn" || fields[1].empty() || fields[3].empty()) {
+    return std::nullopt;
+  }
+  if (fields[2] == "ssm" && resource.starts_with("parameter/") && resource.size() > 10) {
+    return ReferenceKind::kSsmParameter;
+  }
+  if (fields[2] == "secretsmanager" && resource.starts_with("secret:") && resource.size() > 7) {
+    return ReferenceKind::kSecretsManagerSecret;
+  }
+  return std::nullopt;
+}
+
+Result<Settings> parse_settings(const Environment& environment) {
+  Problems problems;
+  Settings settings;
+  settings.kafka_bootstrap_servers = required(environment, "KAFKA_BOOTSTRAP_SERVERS", problems);
+  settings.kafka_client_id =
+      optional_text(environment, "KAFKA_CLIENT_ID", "ddb-eventstore-dispatcher");
+  settings.kafka_topic_output = required(environment, "KAFKA_TOPIC_OUTPUT", problems);
+  settings.sasl_secret_name = optional_text(environment, "SASL_SECRET_NAME", "");
+  settings.sasl_mechanism =
+      sasl_mechanism_setting(environment, !settings.sasl_secret_name.empty(), problems);
+  settings.events_table_name = required(environment, "EVENTS_TABLE_NAME", problems);
+  settings.offsets_table_name = required(environment, "OFFSETS_TABLE_NAME", problems);
+  if (!settings.events_table_name.empty() &&
+      settings.events_table_name == settings.offsets_table_name) {
+    problems.add("OFFSETS_TABLE_NAME", "must name a different table than EVENTS_TABLE_NAME");
+  }
+  settings.first_event_version =
+      integer_setting<std::int64_t>(environment, "DISPATCHER_FIRST_EVENT_VERSION", 0, 0,
+                                    std::numeric_limits<std::int64_t>::max() / 2, problems);
+  settings.max_events_per_aggregate = integer_setting<std::size_t>(
+      environment, "DISPATCHER_MAX_EVENTS_PER_AGGREGATE", 10'000, 1, 1'000'000, problems);
+  settings.max_message_bytes = integer_setting<std::size_t>(
+      environment, "KAFKA_MAX_MESSAGE_BYTES", 1'000'000, 1'024, 1'000'000'000, problems);
+  settings.log_level = log_level_setting(environment, problems);
+  settings.service_name =
+      optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");
+  for (const auto& [name, value] : environment) {
+    if (!name.starts_with(kProducerPropertyPrefix)) {
+      continue;
+    }
+    std::string property = name.substr(kProducerPropertyPrefix.size());
+    std::ranges::transform(property, property.begin(), [](unsigned char c) {
+      return c == '_' ? '.' : static_cast<char>(std::tolower(c));
+    });
+    if (property.empty()) {
+      problems.add(name, "names no producer property");
+      continue;
+    }
+    settings.producer_properties.emplace_back(std::move(property), value);
+  }
+  if (!problems.empty()) {
+    Error error = permanent_error("InvalidConfiguration", problems.text());
+    error.service = "config";
+    return fail(std::move(error));
+  }
+  return settings;
+}
+
+std::string_view to_string(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "INFO";
+}
+
+std::string_view to_string(SaslMechanism mechanism) {
+  switch (mechanism) {
+    case SaslMechanism::kNone:
+      return "NONE";
+    case SaslMechanism::kScramSha512:
+      return "SCRAM-SHA-512";
+    case SaslMechanism::kScramSha256:
+      return "SCRAM-SHA-256";
+    case SaslMechanism::kPlain:
+      return "PLAIN";
+  }
+  return "NONE";
+}
+
+}  // namespace dispatcher::core::config

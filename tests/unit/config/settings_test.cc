@@ -1,0 +1,128 @@
+#include "core/config/settings.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace dispatcher::core::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+Environment minimal_environment() {
+  return {{"KAFKA_BOOTSTRAP_SERVERS", "broker1:9092,broker2:9092"},
+          {"KAFKA_TOPIC_OUTPUT", "events"},
+          {"EVENTS_TABLE_NAME", "Events"},
+          {"OFFSETS_TABLE_NAME", "Offsets"}};
+}
+
+TEST(Settings, SeedSettingsWithDefaults) {
+  const auto settings = parse_settings(minimal_environment());
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->kafka_bootstrap_servers, "broker1:9092,broker2:9092");
+  EXPECT_EQ(settings->kafka_client_id, "ddb-eventstore-dispatcher");
+  EXPECT_EQ(settings->kafka_topic_output, "events");
+  EXPECT_EQ(settings->events_table_name, "Events");
+  EXPECT_EQ(settings->offsets_table_name, "Offsets");
+  EXPECT_EQ(settings->first_event_version, 0);
+  EXPECT_EQ(settings->max_events_per_aggregate, 10'000U);
+  EXPECT_EQ(settings->log_level, LogLevel::kInfo);
+  EXPECT_EQ(settings->sasl_mechanism, SaslMechanism::kNone);
+  EXPECT_TRUE(settings->producer_properties.empty());
+}
+
+TEST(Settings, MissingRequiredSettingsAreAllNamedInOneError) {
+  const auto settings = parse_settings({{"KAFKA_TOPIC_OUTPUT", "  "}});
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_EQ(settings.error().code, "InvalidConfiguration");
+  EXPECT_FALSE(settings.error().retryable());
+  const std::string& message = settings.error().message;
+  EXPECT_THAT(message, HasSubstr("KAFKA_BOOTSTRAP_SERVERS is required"));
+  EXPECT_THAT(message, HasSubstr("KAFKA_TOPIC_OUTPUT is required"));
+  EXPECT_THAT(message, HasSubstr("EVENTS_TABLE_NAME is required"));
+  EXPECT_THAT(message, HasSubstr("OFFSETS_TABLE_NAME is required"));
+}
+
+TEST(Settings, MalformedNumbersNameTheVariableAndTheValue) {
+  auto environment = minimal_environment();
+  environment["DISPATCHER_FIRST_EVENT_VERSION"] = "one";
+  environment["DISPATCHER_MAX_EVENTS_PER_AGGREGATE"] = "0";
+  const auto settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message,
+              HasSubstr("DISPATCHER_FIRST_EVENT_VERSION must be a whole number"));
+  EXPECT_THAT(settings.error().message, HasSubstr("\"one\""));
+  EXPECT_THAT(settings.error().message, HasSubstr("DISPATCHER_MAX_EVENTS_PER_AGGREGATE"));
+}
+
+TEST(Settings, FirstEventVersionCanStartAtOne) {
+  auto environment = minimal_environment();
+  environment["DISPATCHER_FIRST_EVENT_VERSION"] = "1";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_EQ(settings->first_event_version, 1);
+}
+
+TEST(Settings, SaslSecretDefaultsToScramSha512) {
+  auto environment = minimal_environment();
+  environment["SASL_SECRET_NAME"] = "AmazonMSK_dispatcher";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_EQ(settings->sasl_mechanism, SaslMechanism::kScramSha512);
+  EXPECT_EQ(settings->sasl_secret_name, "AmazonMSK_dispatcher");
+}
+
+TEST(Settings, SaslMechanismWithoutSecretIsRefused) {
+  auto environment = minimal_environment();
+  environment["KAFKA_SASL_MECHANISM"] = "PLAIN";
+  const auto settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("SASL_SECRET_NAME is not"));
+}
+
+TEST(Settings, UnknownLogLevelIsRefused) {
+  auto environment = minimal_environment();
+  environment["LOG_LEVEL"] = "chatty";
+  const auto settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("LOG_LEVEL must be one of"));
+}
+
+TEST(Settings, ProducerPropertiesComeFromPrefixedVariables) {
+  auto environment = minimal_environment();
+  environment["KAFKA_PRODUCER_LINGER_MS"] = "5";
+  environment["KAFKA_PRODUCER_COMPRESSION_TYPE"] = "zstd";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_THAT(settings->producer_properties,
+              UnorderedElementsAre(Pair("linger.ms", "5"), Pair("compression.type", "zstd")));
+}
+
+TEST(Settings, SameTableForEventsAndOffsetsIsRefused) {
+  auto environment = minimal_environment();
+  environment["OFFSETS_TABLE_NAME"] = "Events";
+  const auto settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("OFFSETS_TABLE_NAME must name a different"));
+}
+
+TEST(ReferenceKind, RecognisesSsmParameterAndSecretArns) {
+  EXPECT_EQ(reference_kind("arn:aws:ssm:eu-west-1:123456789012:parameter/dispatcher/topic"),
+            ReferenceKind::kSsmParameter);
+  EXPECT_EQ(reference_kind("arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-AbC123"),
+            ReferenceKind::kSecretsManagerSecret);
+  EXPECT_EQ(reference_kind("arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x"),
+            ReferenceKind::kSsmParameter);
+}
+
+TEST(ReferenceKind, PlainValuesAndOtherArnsAreNotReferences) {
+  EXPECT_EQ(reference_kind("events"), std::nullopt);
+  EXPECT_EQ(reference_kind("broker1:9092,broker2:9092"), std::nullopt);
+  EXPECT_EQ(reference_kind("arn:aws:dynamodb:eu-west-1:123456789012:table/Events"), std::nullopt);
+  EXPECT_EQ(reference_kind("arn:aws:ssm:eu-west-1:123456789012:parameter/"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace dispatcher::core::config
