@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Installs everything the build and the local stack need, and nothing that is already there:
+#   apt        Debian packages listed in tools/deps/apt-packages.txt
+#   java, go   checks only (the JRE comes from apt; Go from /usr/local/go or Debian's golang-go)
+#   jars       DynamoDB Local and Apache Kafka from Maven Central into .cache/jars/<name>/
+#   venv       .venv from tools/deps/requirements.txt (exact pins)
+#   lambda-rie the AWS Lambda Runtime Interface Emulator into .cache/bin/ (go install)
+# Prints one line per component ("deps: X ok (cached)" / "deps: X installed"). On failure it prints
+# the failing tool's output and exits non-zero. Safe to run concurrently: the work is under a lock.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+deps="$repo/tools/deps"
+cache="$repo/.cache"
+mkdir -p "$cache"
+
+exec 9>"$cache/deps.lock"
+flock 9
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+# Runs a command with its output captured; on failure shows the output and stops.
+run() {
+  if ! "$@" >"$log" 2>&1; then
+    echo "deps: failed: $*" >&2
+    tail -n 100 "$log" >&2
+    exit 1
+  fi
+}
+
+say() { echo "deps: $*"; }
+
+sha() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+
+install_apt() {
+  local missing=() package status
+  while read -r package; do
+    case "$package" in '' | '#'*) continue ;; esac
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)"
+    [ "$status" = installed ] || missing+=("$package")
+  done <"$deps/apt-packages.txt"
+  if [ "${#missing[@]}" -eq 0 ]; then
+    say "apt ok (cached)"
+    return
+  fi
+  [ "$(id -u)" -eq 0 ] || { echo "deps: missing Debian packages (run as root): ${missing[*]}" >&2; exit 1; }
+  run env DEBIAN_FRONTEND=noninteractive apt-get update
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  say "apt installed (${missing[*]})"
+}
+
+check_java() {
+  local version
+  version="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)"
+  if [ -z "$version" ] || [ "$version" -lt 17 ]; then
+    echo "deps: java 17 or newer is required (found: ${version:-none})" >&2
+    exit 1
+  fi
+  say "java ok ($version)"
+}
+
+go_binary=""
+check_go() {
+  if command -v go >/dev/null 2>&1; then
+    go_binary="$(command -v go)"
+  elif [ -x /usr/local/go/bin/go ]; then
+    go_binary=/usr/local/go/bin/go
+  else
+    run env DEBIAN_FRONTEND=noninteractive apt-get update
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends golang-go
+    go_binary="$(command -v go)"
+    say "go installed ($("$go_binary" version))"
+    return
+  fi
+  say "go ok ($("$go_binary" version | cut -d' ' -f3))"
+}
+
+# Copies the run-time jars a pom under tools/deps/maven/<name>/ names into .cache/jars/<name>/.
+# The stamp is the pom's hash, so a changed pin re-resolves; ~/.m2 stays Maven's download cache.
+install_jars() {
+  local name="$1" pom="$deps/maven/$1/pom.xml" target="$cache/jars/$1" stamp
+  stamp="$(sha "$pom")"
+  if [ -f "$target/.stamp" ] && [ "$(cat "$target/.stamp")" = "$stamp" ] &&
+    compgen -G "$target/*.jar" >/dev/null; then
+    say "$name ok (cached)"
+    return
+  fi
+  rm -rf "$target.new"
+  run mvn -q -B -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$target.new"
+  echo "$stamp" >"$target.new/.stamp"
+  rm -rf "$target"
+  mv "$target.new" "$target"
+  say "$name installed"
+}
+
+# The venv is updated in place (pip install -r) so packages a developer added by hand survive; the
+# requirements hash stored in the venv says whether it is current.
+install_venv() {
+  local venv="$repo/.venv" stamp
+  stamp="$(sha "$deps/requirements.txt")"
+  if [ -x "$venv/bin/python" ] && [ -f "$venv/requirements.sha256" ] &&
+    [ "$(cat "$venv/requirements.sha256")" = "$stamp" ] && "$venv/bin/python" -c '' 2>/dev/null; then
+    say "venv ok (cached)"
+    return
+  fi
+  if ! "$venv/bin/python" -c '' 2>/dev/null; then
+    rm -rf "$venv"
+    # Debian's interpreter (python3-venv), not whatever python3 is first on PATH, so every machine
+    # gets the same one.
+    run /usr/bin/python3 -m venv "$venv"
+  fi
+  run "$venv/bin/pip" install -q -r "$deps/requirements.txt"
+  echo "$stamp" >"$venv/requirements.sha256"
+  say "venv installed"
+}
+
+# The emulator is a Go module. If the Go module proxy refuses it, the stack falls back to the
+# project's own emulator (tools/stack/lambda-runtime-emulator), which speaks the same Runtime API;
+# that is reported, not an error, and the next run tries again.
+install_rie() {
+  local version module=github.com/aws/aws-lambda-runtime-interface-emulator
+  local binary="$cache/bin/aws-lambda-rie"
+  version="$(grep -v '^#' "$deps/lambda-rie.version" | head -n 1)"
+  if [ -x "$binary" ] && [ -f "$binary.stamp" ] && [ "$(cat "$binary.stamp")" = "$version" ]; then
+    say "lambda-rie ok (cached)"
+    return
+  fi
+  mkdir -p "$cache/bin"
+  if GOBIN="$cache/bin" GOFLAGS=-mod=mod timeout 300 "$go_binary" install \
+    "$module/cmd/aws-lambda-rie@$version" >"$log" 2>&1; then
+    echo "$version" >"$binary.stamp"
+    say "lambda-rie installed"
+  else
+    rm -f "$binary.stamp"
+    say "lambda-rie unavailable ($(grep -m 1 -o '[0-9][0-9][0-9] [A-Za-z ]*' "$log" || echo 'go install failed')); using tools/stack/lambda-runtime-emulator"
+  fi
+}
+
+install_apt
+check_java
+check_go
+install_jars dynamodb-local
+install_jars kafka
+install_venv
+install_rie
