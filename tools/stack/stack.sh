@@ -1,0 +1,332 @@
+#!/usr/bin/env bash
+# The local stack: DynamoDB Local, a single-node Kafka (KRaft) and moto server as plain processes on
+# 127.0.0.1, owned through PID files under $STACK_DIR. See docs/local-stack.md.
+#
+#   stack.sh start            start what is not running (reuse what is), write $STACK_DIR/env
+#   stack.sh stop [svc...]    stop exactly the PIDs in the PID files (all services when none named)
+#   stack.sh status           one line per service
+#   stack.sh env              print $STACK_DIR/env
+#
+# Stdout contract (tools/test.sh parses it): `start` prints exactly one line per service,
+# "started <svc>" or "reused <svc>"; every other message goes to stderr.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+stack_dir="${STACK_DIR:-$repo/.stack}"
+mkdir -p "$stack_dir"
+stack_dir="$(cd "$stack_dir" && pwd)"
+dynamodb_port="${STACK_DYNAMODB_PORT:-18000}"
+kafka_port="${STACK_KAFKA_PORT:-19092}"
+kafka_controller_port="${STACK_KAFKA_CONTROLLER_PORT:-19093}"
+moto_port="${STACK_MOTO_PORT:-15000}"
+jars="$repo/.cache/jars"
+python="$repo/.venv/bin/python"
+all_services=(dynamodb kafka moto)
+
+note() { echo "stack: $*" >&2; }
+
+port_of() {
+  case "$1" in
+    dynamodb) echo "$dynamodb_port" ;;
+    kafka) echo "$kafka_port" ;;
+    moto) echo "$moto_port" ;;
+  esac
+}
+
+pid_file() { echo "$stack_dir/$1/pid"; }
+
+log_file() {
+  case "$1" in
+    kafka) echo "$stack_dir/kafka/server.log" ;;
+    *) echo "$stack_dir/$1/$1.log" ;;
+  esac
+}
+
+# Every service is started with STACK_SERVICE=<stack dir>:<svc> in its environment; a PID counts as
+# ours only while its environment still says so, which guards against a recycled PID.
+marker() { echo "STACK_SERVICE=$stack_dir:$1"; }
+
+is_ours() {
+  local pid="$1" service="$2"
+  [ -r "/proc/$pid/environ" ] || return 1
+  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "$(marker "$service")"
+}
+
+running_pid() {
+  local file pid
+  file="$(pid_file "$1")"
+  [ -f "$file" ] || return 1
+  pid="$(cat "$file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && is_ours "$pid" "$1" && echo "$pid"
+}
+
+is_healthy() {
+  local port
+  port="$(port_of "$1")"
+  case "$1" in
+    dynamodb)
+      # Any SigV4-shaped Authorization header is accepted by DynamoDB Local.
+      [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -X POST "http://127.0.0.1:$port/" \
+        -H 'X-Amz-Target: DynamoDB_20120810.ListTables' \
+        -H 'Content-Type: application/x-amz-json-1.0' \
+        -H 'Authorization: AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00' \
+        -d '{}')" = 200 ]
+      ;;
+    kafka) timeout 5 kcat -L -b "127.0.0.1:$port" -m 2 >/dev/null 2>&1 ;;
+    moto)
+      [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+        "http://127.0.0.1:$port/moto-api/data.json")" = 200 ]
+      ;;
+  esac
+}
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+health_timeout() { [ "$1" = kafka ] && echo 60 || echo 30; }
+
+# Starts "$@" in its own session with the service marker, stdin/stdout/stderr detached (so a caller
+# reading our stdout through a pipe is not held open), and records its PID. The subshell execs
+# setsid, which execs the command without forking, so $! is the service's own PID.
+launch() {
+  local service="$1" output="$2"
+  shift 2
+  (
+    export STACK_SERVICE="$stack_dir:$service"
+    exec setsid "$@" </dev/null >"$output" 2>&1 9>&-
+  ) &
+  local pid=$!
+  echo "$pid" >"$(pid_file "$service")"
+  # Until the subshell has exec'd, /proc/PID/environ lacks the marker; wait so that every later
+  # check (health wait, stop on failure) recognises the process.
+  for _ in $(seq 1 100); do
+    if is_ours "$pid" "$service" || [ ! -d "/proc/$pid" ]; then break; fi
+    sleep 0.05
+  done
+}
+
+write_kafka_config() {
+  local dir="$stack_dir/kafka"
+  cat >"$dir/server.properties" <<EOF
+# Written by tools/stack/stack.sh on every start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$kafka_controller_port
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$kafka_controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+min.insync.replicas=1
+default.replication.factor=1
+group.initial.rebalance.delay.ms=0
+EOF
+  cat >"$dir/log4j2.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by tools/stack/stack.sh on every start. -->
+<Configuration status="WARN">
+  <Appenders>
+    <File name="server" fileName="$dir/server.log">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+    </File>
+  </Appenders>
+  <Loggers>
+    <Logger name="org.apache.kafka.clients" level="WARN"/>
+    <Root level="INFO"><AppenderRef ref="server"/></Root>
+  </Loggers>
+</Configuration>
+EOF
+}
+
+start_service() {
+  local service="$1" dir="$stack_dir/$1"
+  mkdir -p "$dir"
+  case "$service" in
+    dynamodb)
+      [ -f "$jars/dynamodb-local/.stamp" ] || { note "DynamoDB Local jars missing: run tools/deps/install.sh"; return 1; }
+      # -sharedDb: one database whatever access key and region a client signs with.
+      launch dynamodb "$(log_file dynamodb)" \
+        java -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError \
+        -Djava.library.path="$jars/dynamodb-local" -Dsqlite4java.library.path="$jars/dynamodb-local" \
+        -cp "$jars/dynamodb-local/*" software.amazon.dynamodb.services.local.main.ServerRunner \
+        -inMemory -sharedDb -disableTelemetry -port "$dynamodb_port"
+      ;;
+    kafka)
+      [ -f "$jars/kafka/.stamp" ] || { note "Kafka jars missing: run tools/deps/install.sh"; return 1; }
+      write_kafka_config
+      local java_options=(-Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+        "-Dlog4j2.configurationFile=$dir/log4j2.xml" -cp "$jars/kafka/*")
+      if [ ! -f "$dir/data/meta.properties" ]; then
+        local cluster_id
+        # A Kafka Uuid is 16 random bytes in unpadded URL-safe base64.
+        cluster_id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+        if ! java "${java_options[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+          -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
+          note "kafka storage format failed:"
+          tail -n 40 "$dir/format.log" >&2
+          return 1
+        fi
+      fi
+      launch kafka "$dir/stdout.log" java "${java_options[@]}" kafka.Kafka "$dir/server.properties"
+      ;;
+    moto)
+      [ -x "$repo/.venv/bin/moto_server" ] || { note "moto_server missing: run tools/deps/install.sh"; return 1; }
+      launch moto "$(log_file moto)" "$repo/.venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port"
+      ;;
+  esac
+}
+
+# Sends SIGTERM to our PID, waits up to 30 s, then SIGKILL; removes the PID file either way.
+stop_service() {
+  local service="$1" pid file
+  file="$(pid_file "$service")"
+  if pid="$(running_pid "$service")"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 300); do
+      is_ours "$pid" "$service" || break
+      sleep 0.1
+    done
+    if is_ours "$pid" "$service"; then
+      note "$service (pid $pid) ignored SIGTERM for 30 s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do
+        is_ours "$pid" "$service" || break
+        sleep 0.1
+      done
+    fi
+    rm -f "$file"
+    echo "stopped $service"
+  else
+    rm -f "$file"
+    note "$service was not running"
+  fi
+}
+
+write_env() {
+  local rie="$repo/.cache/bin/aws-lambda-rie"
+  # Without the Go build of the emulator (see tools/deps/install.sh) the project's own one serves.
+  [ -x "$rie" ] || rie="$repo/tools/stack/lambda-runtime-emulator"
+  cat >"$stack_dir/env.new" <<EOF
+export STACK_DYNAMODB_ENDPOINT=http://127.0.0.1:$dynamodb_port
+export STACK_KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port
+export STACK_MOTO_ENDPOINT=http://127.0.0.1:$moto_port
+export STACK_PYTHON=$python
+export STACK_RIE=$rie
+export STACK_DIR=$stack_dir
+EOF
+  mv "$stack_dir/env.new" "$stack_dir/env"
+}
+
+command_start() {
+  local service started=() pending=() report=() pid
+  for service in "${all_services[@]}"; do
+    if pid="$(running_pid "$service")" && is_healthy "$service"; then
+      report+=("reused $service")
+      continue
+    fi
+    if pid="$(running_pid "$service")"; then
+      # Ours but not answering: wait for it like a fresh start rather than starting a second one.
+      note "$service (pid $pid) is running but not answering yet; waiting for it"
+      pending+=("$service")
+      report+=("reused $service")
+      continue
+    fi
+    rm -f "$(pid_file "$service")"
+    if port_taken "$(port_of "$service")"; then
+      note "port $(port_of "$service") for $service is taken by a process this stack does not own"
+      fail_start "${started[@]}"
+    fi
+    if ! start_service "$service"; then
+      fail_start "${started[@]}"
+    fi
+    started+=("$service")
+    pending+=("$service")
+    report+=("started $service")
+  done
+  wait_healthy "${pending[@]}" || fail_start "${started[@]}"
+  write_env
+  printf '%s\n' "${report[@]}"
+}
+
+# Polls every pending service until it answers; on a timeout or an exit shows that service's log.
+wait_healthy() {
+  local service deadline now remaining=("$@") next start_time
+  start_time="$(date +%s)"
+  while [ "${#remaining[@]}" -gt 0 ]; do
+    next=()
+    now="$(date +%s)"
+    for service in "${remaining[@]}"; do
+      if is_healthy "$service"; then
+        note "$service answers on port $(port_of "$service") after $((now - start_time)) s"
+        continue
+      fi
+      deadline=$((start_time + $(health_timeout "$service")))
+      if ! running_pid "$service" >/dev/null || [ "$now" -ge "$deadline" ]; then
+        note "$service did not become healthy (timeout $(health_timeout "$service") s or exited); last log lines:"
+        tail -n 40 "$(log_file "$service")" >&2 2>/dev/null || true
+        if [ "$service" = kafka ]; then tail -n 40 "$stack_dir/kafka/stdout.log" >&2 2>/dev/null || true; fi
+        return 1
+      fi
+      next+=("$service")
+    done
+    remaining=("${next[@]+"${next[@]}"}")
+    [ "${#remaining[@]}" -eq 0 ] || sleep 0.25
+  done
+}
+
+fail_start() {
+  local service
+  for service in "$@"; do
+    stop_service "$service" >/dev/null
+  done
+  exit 1
+}
+
+command_stop() {
+  local service
+  [ "$#" -gt 0 ] || set -- "${all_services[@]}"
+  for service in "$@"; do
+    case " ${all_services[*]} " in
+      *" $service "*) stop_service "$service" ;;
+      *) note "unknown service: $service"; exit 2 ;;
+    esac
+  done
+}
+
+command_status() {
+  local service pid
+  for service in "${all_services[@]}"; do
+    if pid="$(running_pid "$service")"; then
+      echo "$service running pid $pid port $(port_of "$service")"
+    else
+      echo "$service stopped"
+    fi
+  done
+}
+
+command_env() {
+  [ -f "$stack_dir/env" ] || { note "no $stack_dir/env: run tools/stack/stack.sh start"; exit 1; }
+  cat "$stack_dir/env"
+}
+
+# One start or stop at a time per stack directory: concurrent callers would otherwise each start a
+# broker. status and env only read.
+case "${1:-}" in
+  start | stop)
+    exec 9>"$stack_dir/lock"
+    flock 9
+    ;;
+esac
+case "${1:-}" in
+  start) command_start ;;
+  stop) shift; command_stop "$@" ;;
+  status) command_status ;;
+  env) command_env ;;
+  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto ...]|status|env}" >&2; exit 2 ;;
+esac
