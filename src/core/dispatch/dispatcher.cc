@@ -1,0 +1,467 @@
+#include "core/dispatch/dispatcher.h"
+
+#include <algorithm>
+#include <iterator>
+#include <stdexcept>
+#include <utility>
+
+#include "core/dispatch/dispatch_planner.h"
+#include "core/dispatch/marker_planner.h"
+
+namespace dispatcher::core::dispatch {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+/// One aggregate's way through the waves of an invocation.
+struct AggregateDispatch {
+  const PlannedDispatch* plan = nullptr;
+  std::optional<std::int64_t> offset;
+  EventPage page;
+  AggregateRun run;
+  std::size_t delivered = 0;  ///< messages[0, delivered) confirmed by Kafka
+  bool committed = false;
+  bool failed = false;
+  bool finished = false;  ///< nothing left to do in this invocation (done, held or failed)
+  /// A failure that must wait until the delivered prefix is committed before it is reported.
+  std::optional<std::pair<Phase, Error>> failure_after_commit;
+};
+
+/// The port's results for a wave, one per request. A port that answers with the wrong number of
+/// results broke its contract; the requests without a result count as failed (retryable), so
+/// Lambda retries them instead of the process dying on a broken adapter.
+template <typename Value>
+Value result_or_contract_error(std::vector<Value>& results, std::size_t index,
+                               const char* port_call) {
+  if (index < results.size()) {
+    return std::move(results[index]);
+  }
+  return fail(retryable_error("PortContractViolation",
+                              std::string(port_call) + " returned fewer results than requests"));
+}
+
+class Invocation {
+ public:
+  Invocation(EventStore& event_store, Publisher& publisher, const Clock& clock,
+             const DispatcherOptions& options, const RunPlanner& run_planner, Deadline deadline)
+      : event_store_(event_store),
+        publisher_(publisher),
+        clock_(clock),
+        options_(options),
+        run_planner_(run_planner),
+        deadline_(deadline) {}
+
+  DispatchReport run(const StreamBatch& batch) {
+    report_.records = batch.records.size();
+    report_.warnings = batch.warnings;
+
+    MarkerPlan marker_plan = plan_markers(batch.records);
+    std::ranges::move(marker_plan.warnings, std::back_inserter(report_.warnings));
+    const DispatchPlan dispatch_plan = plan_dispatch(batch.records);
+    report_.aggregates_dispatched = dispatch_plan.dispatches.size();
+    dispatches_.reserve(dispatch_plan.dispatches.size());
+    for (const PlannedDispatch& plan : dispatch_plan.dispatches) {
+      dispatches_.push_back(AggregateDispatch{.plan = &plan});
+    }
+
+    write_markers(marker_plan.markers);
+    read_offsets();
+    read_events();
+    plan_runs();
+    publish();
+    commit_offsets();
+    ring_again_where_capped();
+    finish();
+    return std::move(report_);
+  }
+
+ private:
+  /// Whether a wave may start: enough time left for it to finish before the deadline.
+  bool has_time_for(Phase phase, std::optional<Error>& refusal) const {
+    const auto left = deadline_ - clock_.now();
+    if (left >= options_.deadline_safety_margin) {
+      return true;
+    }
+    refusal = retryable_error("DeadlineExceeded",
+                              std::string(phase_name(phase)) + " not started: " +
+                                  std::to_string(duration_cast<milliseconds>(left).count()) +
+                                  " ms left before the deadline, less than the safety margin of " +
+                                  std::to_string(options_.deadline_safety_margin.count()) + " ms");
+    return false;
+  }
+
+  void record_duration(Phase phase, std::chrono::steady_clock::time_point started) {
+    report_.phase_durations[static_cast<std::size_t>(phase)] += clock_.now() - started;
+  }
+
+  void fail(AggregateDispatch& dispatch, Phase phase, Error error) {
+    dispatch.failed = true;
+    dispatch.finished = true;
+    report_.failed.push_back(FailedAggregate{
+        .aggregate_id = dispatch.plan->aggregate_id,
+        .phase = phase,
+        .sequence_number = dispatch.plan->lowest_sequence_number,
+        .error = std::move(error),
+        .uncommitted_messages = dispatch.committed ? 0 : dispatch.delivered,
+    });
+  }
+
+  template <typename Predicate>
+  std::vector<AggregateDispatch*> dispatches_where(Predicate predicate) {
+    std::vector<AggregateDispatch*> selected;
+    for (AggregateDispatch& dispatch : dispatches_) {
+      if (!dispatch.finished && predicate(dispatch)) {
+        selected.push_back(&dispatch);
+      }
+    }
+    return selected;
+  }
+
+  /// Fails every aggregate in `selected` with the refusal when no time is left for `phase`.
+  bool refuse_when_out_of_time(Phase phase, const std::vector<AggregateDispatch*>& selected) {
+    std::optional<Error> refusal;
+    if (has_time_for(phase, refusal)) {
+      return false;
+    }
+    for (AggregateDispatch* dispatch : selected) {
+      fail(*dispatch, phase, *refusal);
+    }
+    return true;
+  }
+
+  void write_markers(const std::vector<PlannedMarker>& markers) {
+    if (markers.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    std::optional<Error> refusal;
+    if (!has_time_for(Phase::kWriteMarkers, refusal)) {
+      for (const PlannedMarker& marker : markers) {
+        report_.failed.push_back(FailedAggregate{.aggregate_id = marker.write.aggregate_id,
+                                                 .phase = Phase::kWriteMarkers,
+                                                 .sequence_number = marker.lowest_sequence_number,
+                                                 .error = *refusal});
+      }
+      return;
+    }
+    std::vector<MarkerWrite> writes;
+    writes.reserve(markers.size());
+    for (const PlannedMarker& marker : markers) {
+      writes.push_back(marker.write);
+    }
+    std::vector<Status> statuses = event_store_.write_markers(writes, deadline_);
+    for (std::size_t index = 0; index < markers.size(); ++index) {
+      Status status = result_or_contract_error(statuses, index, "write_markers");
+      if (status) {
+        ++report_.markers_written;
+        continue;
+      }
+      // Retrying from the aggregate's lowest event record rewrites the marker for all of them.
+      report_.failed.push_back(
+          FailedAggregate{.aggregate_id = markers[index].write.aggregate_id,
+                          .phase = Phase::kWriteMarkers,
+                          .sequence_number = markers[index].lowest_sequence_number,
+                          .error = std::move(status.error())});
+    }
+    record_duration(Phase::kWriteMarkers, started);
+  }
+
+  void read_offsets() {
+    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    if (selected.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    if (refuse_when_out_of_time(Phase::kReadOffsets, selected)) {
+      return;
+    }
+    std::vector<AggregateId> aggregate_ids;
+    aggregate_ids.reserve(selected.size());
+    for (const AggregateDispatch* dispatch : selected) {
+      aggregate_ids.push_back(dispatch->plan->aggregate_id);
+    }
+    auto offsets = event_store_.read_offsets(aggregate_ids, deadline_);
+    for (std::size_t index = 0; index < selected.size(); ++index) {
+      auto offset = result_or_contract_error(offsets, index, "read_offsets");
+      if (!offset) {
+        fail(*selected[index], Phase::kReadOffsets, std::move(offset.error()));
+        continue;
+      }
+      selected[index]->offset = *offset;
+    }
+    record_duration(Phase::kReadOffsets, started);
+  }
+
+  void read_events() {
+    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    if (selected.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    if (refuse_when_out_of_time(Phase::kReadEvents, selected)) {
+      return;
+    }
+    std::vector<EventQuery> queries;
+    queries.reserve(selected.size());
+    for (const AggregateDispatch* dispatch : selected) {
+      // first_event_version >= 0 (checked at construction), so this cannot overflow.
+      const std::int64_t after_version =
+          dispatch->offset.value_or(run_planner_.first_event_version() - 1);
+      queries.push_back(EventQuery{.aggregate_id = dispatch->plan->aggregate_id,
+                                   .after_version = after_version,
+                                   .max_events = options_.max_events_per_aggregate});
+    }
+    auto pages = event_store_.read_events(queries, deadline_);
+    for (std::size_t index = 0; index < selected.size(); ++index) {
+      auto page = result_or_contract_error(pages, index, "read_events");
+      if (!page) {
+        fail(*selected[index], Phase::kReadEvents, std::move(page.error()));
+        continue;
+      }
+      selected[index]->page = std::move(*page);
+    }
+    record_duration(Phase::kReadEvents, started);
+  }
+
+  void plan_runs() {
+    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    if (selected.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    for (AggregateDispatch* dispatch : selected) {
+      dispatch->run = run_planner_.plan(dispatch->offset, dispatch->page.items);
+      if (dispatch->run.error.has_value()) {
+        // Publish and commit the valid prefix first; then Lambda retries the rest.
+        dispatch->failure_after_commit.emplace(Phase::kPlanRuns, *dispatch->run.error);
+      }
+      if (dispatch->run.messages.empty()) {
+        dispatch->finished = true;
+      }
+    }
+    record_duration(Phase::kPlanRuns, started);
+  }
+
+  void publish() {
+    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    if (selected.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    if (refuse_when_out_of_time(Phase::kPublish, selected)) {
+      return;
+    }
+    std::vector<PublishRun> runs;
+    runs.reserve(selected.size());
+    for (AggregateDispatch* dispatch : selected) {
+      runs.push_back(PublishRun{.messages = std::move(dispatch->run.messages)});
+    }
+    auto outcomes = publisher_.publish(runs, deadline_);
+    for (std::size_t index = 0; index < selected.size(); ++index) {
+      AggregateDispatch& dispatch = *selected[index];
+      const std::size_t run_size = runs[index].messages.size();
+      // Keep the messages: continuation needs the run's extent.
+      dispatch.run.messages = std::move(runs[index].messages);
+      PublishOutcome outcome =
+          index < outcomes.size()
+              ? std::move(outcomes[index])
+              : PublishOutcome{.delivered = 0,
+                               .error = retryable_error("PortContractViolation",
+                                                        "publish returned fewer outcomes than "
+                                                        "runs")};
+      dispatch.delivered = std::min(outcome.delivered, run_size);
+      report_.events_published += dispatch.delivered;
+      if (dispatch.delivered > 0) {
+        ++report_.aggregates_published;
+      }
+      if (dispatch.delivered == run_size) {
+        continue;
+      }
+      Error error = outcome.error.value_or(retryable_error(
+          "PublishIncomplete", "the publisher confirmed " + std::to_string(dispatch.delivered) +
+                                   " of " + std::to_string(run_size) + " messages"));
+      if (error.retryable()) {
+        dispatch.failure_after_commit.emplace(Phase::kPublish, std::move(error));
+      } else {
+        // Kafka will never take this message: poison, held like any other, not a batch failure.
+        const std::int64_t version =
+            dispatch.run.first_version + static_cast<std::int64_t>(dispatch.delivered);
+        dispatch.run.hold =
+            Hold{.version = version, .reason = HoldReason::kPoison, .detail = error.describe()};
+        dispatch.run.covers_page = false;
+        dispatch.failure_after_commit.reset();
+      }
+      if (dispatch.delivered == 0) {
+        finish_without_commit(dispatch);
+      }
+    }
+    record_duration(Phase::kPublish, started);
+  }
+
+  /// An aggregate with nothing delivered has nothing to commit; report its failure now.
+  void finish_without_commit(AggregateDispatch& dispatch) {
+    if (dispatch.failure_after_commit.has_value()) {
+      auto [phase, error] = std::move(*dispatch.failure_after_commit);
+      dispatch.failure_after_commit.reset();
+      fail(dispatch, phase, std::move(error));
+    }
+    dispatch.finished = true;
+  }
+
+  void commit_offsets() {
+    const auto selected =
+        dispatches_where([](const AggregateDispatch& dispatch) { return dispatch.delivered > 0; });
+    if (selected.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    // Not committing what was published is never silent: the aggregate fails, Lambda retries, and
+    // the retry re-sends the delivered messages as a contiguous suffix (the allowed duplicate).
+    if (refuse_when_out_of_time(Phase::kCommitOffsets, selected)) {
+      return;
+    }
+    std::vector<OffsetCommit> commits;
+    commits.reserve(selected.size());
+    for (const AggregateDispatch* dispatch : selected) {
+      commits.push_back(OffsetCommit{
+          .aggregate_id = dispatch->plan->aggregate_id,
+          .version =
+              dispatch->run.first_version + static_cast<std::int64_t>(dispatch->delivered) - 1});
+    }
+    std::vector<Status> statuses = event_store_.commit_offsets(commits, deadline_);
+    for (std::size_t index = 0; index < selected.size(); ++index) {
+      Status status = result_or_contract_error(statuses, index, "commit_offsets");
+      if (!status) {
+        fail(*selected[index], Phase::kCommitOffsets, std::move(status.error()));
+        continue;
+      }
+      selected[index]->committed = true;
+      ++report_.offsets_committed;
+    }
+    record_duration(Phase::kCommitOffsets, started);
+  }
+
+  /// An aggregate that had more events than one invocation reads, all of them delivered and
+  /// committed, rings its own doorbell again so the rest goes out in the next invocation.
+  void ring_again_where_capped() {
+    const auto selected = dispatches_where([](const AggregateDispatch& dispatch) {
+      return dispatch.committed && dispatch.page.more_available && dispatch.run.covers_page &&
+             !dispatch.failure_after_commit.has_value() &&
+             dispatch.delivered == dispatch.run.messages.size();
+    });
+    if (selected.empty()) {
+      return;
+    }
+    const auto started = clock_.now();
+    if (refuse_when_out_of_time(Phase::kContinue, selected)) {
+      return;
+    }
+    std::vector<MarkerWrite> writes;
+    writes.reserve(selected.size());
+    for (const AggregateDispatch* dispatch : selected) {
+      // The committed version is new for this aggregate, so the write changes the marker item and
+      // rings; a trigger that repeated an earlier value would ring nothing.
+      writes.push_back(
+          MarkerWrite{.aggregate_id = dispatch->plan->aggregate_id,
+                      .trigger = "continue:" + std::to_string(*dispatch->run.last_version())});
+    }
+    std::vector<Status> statuses = event_store_.write_markers(writes, deadline_);
+    for (std::size_t index = 0; index < selected.size(); ++index) {
+      Status status = result_or_contract_error(statuses, index, "write_markers");
+      if (!status) {
+        fail(*selected[index], Phase::kContinue, std::move(status.error()));
+        continue;
+      }
+      ++report_.continuations;
+    }
+    record_duration(Phase::kContinue, started);
+  }
+
+  void finish() {
+    for (AggregateDispatch& dispatch : dispatches_) {
+      if (!dispatch.failed && dispatch.failure_after_commit.has_value()) {
+        auto [phase, error] = std::move(*dispatch.failure_after_commit);
+        dispatch.failure_after_commit.reset();
+        fail(dispatch, phase, std::move(error));
+      }
+      if (dispatch.run.hold.has_value()) {
+        report_.held.push_back(
+            HeldAggregate{.aggregate_id = dispatch.plan->aggregate_id, .hold = *dispatch.run.hold});
+      }
+    }
+    std::vector<std::string> failed_sequence_numbers;
+    failed_sequence_numbers.reserve(report_.failed.size());
+    for (const FailedAggregate& failure : report_.failed) {
+      failed_sequence_numbers.push_back(failure.sequence_number);
+    }
+    report_.response = BatchResponse::from_failures(failed_sequence_numbers);
+  }
+
+  EventStore& event_store_;
+  Publisher& publisher_;
+  const Clock& clock_;
+  const DispatcherOptions& options_;
+  const RunPlanner& run_planner_;
+  Deadline deadline_;
+  std::vector<AggregateDispatch> dispatches_;
+  DispatchReport report_;
+};
+
+RunPlanner make_run_planner(const DispatcherOptions& options) {
+  if (options.topic.empty()) {
+    throw std::invalid_argument("dispatcher: the output topic is empty");
+  }
+  if (options.first_event_version < 0) {
+    throw std::invalid_argument("dispatcher: first_event_version must be >= 0, got " +
+                                std::to_string(options.first_event_version));
+  }
+  if (options.max_events_per_aggregate == 0) {
+    throw std::invalid_argument("dispatcher: max_events_per_aggregate must be >= 1");
+  }
+  if (options.max_message_bytes == 0) {
+    throw std::invalid_argument("dispatcher: max_message_bytes must be >= 1");
+  }
+  if (options.deadline_safety_margin.count() < 0) {
+    throw std::invalid_argument("dispatcher: deadline_safety_margin must not be negative");
+  }
+  return RunPlanner(MessageMapper(MessageMapperOptions{
+                        .topic = options.topic, .max_message_bytes = options.max_message_bytes}),
+                    options.poison_policy, options.first_event_version);
+}
+
+}  // namespace
+
+const char* phase_name(Phase phase) noexcept {
+  switch (phase) {
+    case Phase::kWriteMarkers:
+      return "write-markers";
+    case Phase::kReadOffsets:
+      return "read-offsets";
+    case Phase::kReadEvents:
+      return "read-events";
+    case Phase::kPlanRuns:
+      return "plan-runs";
+    case Phase::kPublish:
+      return "publish";
+    case Phase::kCommitOffsets:
+      return "commit-offsets";
+    case Phase::kContinue:
+      return "continue";
+  }
+  return "unknown";
+}
+
+Dispatcher::Dispatcher(EventStore& event_store, Publisher& publisher, const Clock& clock,
+                       DispatcherOptions options)
+    : event_store_(event_store),
+      publisher_(publisher),
+      clock_(clock),
+      options_(std::move(options)),
+      run_planner_(make_run_planner(options_)) {}
+
+DispatchReport Dispatcher::handle(const StreamBatch& batch, Deadline deadline) {
+  return Invocation(event_store_, publisher_, clock_, options_, run_planner_, deadline).run(batch);
+}
+
+}  // namespace dispatcher::core::dispatch

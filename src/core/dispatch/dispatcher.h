@@ -1,0 +1,115 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/dispatch/batch_response.h"
+#include "core/dispatch/ports.h"
+#include "core/dispatch/run_planner.h"
+#include "core/dispatch/stream_batch.h"
+#include "core/dispatch/warning.h"
+#include "core/result.h"
+
+namespace dispatcher::core::dispatch {
+
+struct DispatcherOptions {
+  std::string topic;                             ///< KAFKA_TOPIC_OUTPUT
+  std::int64_t first_event_version = 0;          ///< the version an aggregate's first event has
+  std::size_t max_events_per_aggregate = 10000;  ///< read per aggregate and invocation; the rest
+                                                 ///< goes to the next invocation (continuation)
+  std::size_t max_message_bytes = 1000000;       ///< see MessageMapperOptions
+  /// A wave starts only when at least this much time is left before the deadline, so a started
+  /// wave can finish and the invocation can answer before Lambda kills it.
+  std::chrono::milliseconds deadline_safety_margin{2000};
+  PoisonPolicy poison_policy = PoisonPolicy::kHold;
+};
+
+/// The waves of an invocation, in order. Their number does not depend on the number of aggregates.
+enum class Phase : unsigned char {
+  kWriteMarkers,   ///< ring the doorbell of aggregates with new events
+  kReadOffsets,    ///< one call for every aggregate whose doorbell rang
+  kReadEvents,     ///< one call: a Query per aggregate, all in flight
+  kPlanRuns,       ///< no I/O: contiguous runs, gaps, poison, messages
+  kPublish,        ///< one call: every run through one producer
+  kCommitOffsets,  ///< one call: forward-only offset writes
+  kContinue,       ///< only when a per-invocation cap was hit: ring those doorbells again
+};
+inline constexpr std::size_t kPhaseCount = 7;
+
+/// "write-markers", "read-offsets", "read-events", "plan-runs", "publish", "commit-offsets",
+/// "continue".
+[[nodiscard]] const char* phase_name(Phase phase) noexcept;
+
+/// An aggregate that stopped on purpose (gap or poison). Not a failure: its records are not
+/// retried; the missing version's own record (or the fixed item's record) rings the doorbell.
+struct HeldAggregate {
+  AggregateId aggregate_id;
+  Hold hold;
+};
+
+/// An aggregate whose work did not finish; its sequence number is in the batch response.
+struct FailedAggregate {
+  AggregateId aggregate_id;
+  Phase phase = Phase::kWriteMarkers;  ///< the wave that failed or was not started
+  /// The record Lambda must retry from for this aggregate: the lowest of its event records (marker
+  /// write failed) or of its marker records (anything later failed).
+  std::string sequence_number;
+  Error error;
+  /// Messages Kafka confirmed whose offset is not committed: the retry sends them again (the
+  /// allowed duplicate: a contiguous suffix, each message carrying messageId and version).
+  std::size_t uncommitted_messages = 0;
+};
+
+/// What one invocation did, for the response, logs and metrics.
+struct DispatchReport {
+  BatchResponse response;
+  std::size_t records = 0;                ///< stream records handled (after the parser's filter)
+  std::size_t markers_written = 0;        ///< doorbells rung for new events
+  std::size_t aggregates_dispatched = 0;  ///< aggregates whose doorbell rang in the batch
+  std::size_t aggregates_published = 0;   ///< aggregates with at least one delivered message
+  std::size_t events_published = 0;       ///< delivered messages
+  std::size_t offsets_committed = 0;
+  std::size_t continuations = 0;  ///< doorbells rung again because a cap was hit
+  std::vector<HeldAggregate> held;
+  std::vector<FailedAggregate> failed;
+  std::vector<Warning> warnings;  ///< the parser's, then the planners'
+  /// Wall time per wave (monotonic clock), indexed by Phase; zero when the wave did not run.
+  std::array<std::chrono::nanoseconds, kPhaseCount> phase_durations{};
+
+  [[nodiscard]] std::chrono::nanoseconds duration(Phase phase) const noexcept {
+    return phase_durations[static_cast<std::size_t>(phase)];
+  }
+};
+
+/// Handles one batch of DynamoDB Streams records: rings doorbells for new events, and for rung
+/// doorbells publishes each aggregate's contiguous run of undispatched events in version order and
+/// commits its offset. Holds no state between invocations; safe to call again after a crash.
+class Dispatcher {
+ public:
+  /// Throws std::invalid_argument when the options are unusable (empty topic, negative first event
+  /// version, zero max events or max message bytes, negative margin): a start-up error.
+  Dispatcher(EventStore& event_store, Publisher& publisher, const Clock& clock,
+             DispatcherOptions options);
+
+  /// Runs the waves (see Phase) for `batch`, each for all aggregates at once, and never starts a
+  /// wave with less than the safety margin left before `deadline`. Never fails as a whole: every
+  /// aggregate that did not finish is in report.failed and its sequence number in the response, so
+  /// Lambda retries from there while the others are done. Holds are reported, not failed.
+  [[nodiscard]] DispatchReport handle(const StreamBatch& batch, Deadline deadline);
+
+  [[nodiscard]] const DispatcherOptions& options() const noexcept { return options_; }
+
+ private:
+  EventStore& event_store_;
+  Publisher& publisher_;
+  const Clock& clock_;
+  DispatcherOptions options_;
+  RunPlanner run_planner_;
+};
+
+}  // namespace dispatcher::core::dispatch

@@ -1,0 +1,70 @@
+#include "core/dispatch/run_planner.h"
+
+#include "core/dispatch/contiguous_run.h"
+
+namespace dispatcher::core::dispatch {
+
+AggregateRun RunPlanner::plan(std::optional<std::int64_t> committed_offset,
+                              std::span<const dynamodb::Item> items) const {
+  // Versions of the readable prefix; an item whose version is unreadable ends it.
+  std::vector<std::int64_t> versions;
+  versions.reserve(items.size());
+  std::optional<Error> unreadable_version;
+  for (const dynamodb::Item& item : items) {
+    auto version = event_version(item);
+    if (!version) {
+      unreadable_version = std::move(version.error());
+      break;
+    }
+    versions.push_back(*version);
+  }
+
+  const ContiguousRun run = find_contiguous_run(committed_offset, first_event_version_, versions);
+  AggregateRun result;
+  result.first_version = run.first_version;
+  switch (run.end) {
+    case RunEnd::kGap:
+      result.hold = Hold{.version = run.next_version(),
+                         .reason = HoldReason::kGap,
+                         .detail = "version " + std::to_string(run.next_version()) +
+                                   " is missing; the next stored version is " +
+                                   std::to_string(*run.found_version)};
+      break;
+    case RunEnd::kOutOfOrder:
+      result.error = permanent_error("EventOrderViolation",
+                                     "the events Query returned version " +
+                                         std::to_string(*run.found_version) + " where version " +
+                                         std::to_string(run.next_version()) + " or above was due");
+      break;
+    case RunEnd::kEndOfInput:
+      if (unreadable_version.has_value()) {
+        result.hold = Hold{.version = run.next_version(),
+                           .reason = HoldReason::kPoison,
+                           .detail = unreadable_version->describe()};
+      }
+      break;
+  }
+
+  result.messages.reserve(run.length);
+  for (std::size_t index = 0; index < run.length; ++index) {
+    auto message = mapper_.map(items[index]);
+    if (!message) {
+      switch (poison_policy_) {
+        case PoisonPolicy::kHold:
+          // The poison event comes before whatever stopped the run later: it is the hold now.
+          result.hold = Hold{.version = run.first_version + static_cast<std::int64_t>(index),
+                             .reason = HoldReason::kPoison,
+                             .detail = message.error().describe()};
+          result.error.reset();
+          break;
+      }
+      return result;
+    }
+    result.messages.push_back(std::move(*message));
+  }
+  result.covers_page = !result.hold.has_value() && !result.error.has_value() &&
+                       result.messages.size() == items.size();
+  return result;
+}
+
+}  // namespace dispatcher::core::dispatch
