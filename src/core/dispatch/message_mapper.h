@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "core/dispatch/ports.h"
 #include "core/dynamodb/attribute_value.h"
@@ -28,10 +29,10 @@ class MessageMapper {
   explicit MessageMapper(MessageMapperOptions options) : options_(std::move(options)) {}
 
   /// The message for `item`, or a permanent error when the item cannot become a valid message (a
-  /// poison event): "MissingAttribute" or "InvalidAttribute" (id S, version N integer, streamType
-  /// S, streamId S, eventId S, data B, timestamp N, eventType S required; headers, when present,
-  /// must be a map of strings), "MessageTooLarge" (over max_message_bytes). The message names the
-  /// attribute and the item's id and version when they are readable.
+  /// poison event): "InvalidItem" (a required attribute missing or of the wrong type: id S,
+  /// version N integer, streamType S, streamId S, eventId S, data B, timestamp N, eventType S;
+  /// headers, when present, M of S), "MessageTooLarge" (over max_message_bytes). The message
+  /// names the attribute and the event's version when readable, never an attribute's value.
   [[nodiscard]] Result<OutgoingMessage> map(const dynamodb::Item& item) const;
 
   [[nodiscard]] const MessageMapperOptions& options() const noexcept { return options_; }
@@ -40,8 +41,8 @@ class MessageMapper {
   MessageMapperOptions options_;
 };
 
-/// The item's `version` attribute as an integer. Errors (permanent): "MissingAttribute",
-/// "InvalidAttribute" (not N, or not an integer in the int64 range).
+/// The item's `version` attribute as an integer. Error: permanent "InvalidItem" (missing, not N,
+/// or not an integer in the int64 range).
 [[nodiscard]] Result<std::int64_t> event_version(const dynamodb::Item& item);
 
 /// The size the broker counts for `message`: key + value + header names and values.

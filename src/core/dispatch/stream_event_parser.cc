@@ -1,0 +1,104 @@
+#include "core/dispatch/stream_event_parser.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/dispatch/sequence_number.h"
+#include "core/dynamodb/attribute_value.h"
+#include "core/dynamodb/json_codec.h"
+
+namespace dispatcher::core::dispatch {
+namespace {
+
+Error invalid_event(std::string message) {
+  return permanent_error("InvalidStreamEvent", std::move(message));
+}
+
+std::string record_name(std::size_t index) { return "Records[" + std::to_string(index) + "]"; }
+
+}  // namespace
+
+Result<StreamBatch> parse_stream_event(std::string_view event_json) {
+  nlohmann::json event = nlohmann::json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  if (event.is_discarded()) {
+    return fail(invalid_event("the stream event is not JSON"));
+  }
+  return parse_stream_event(event);
+}
+
+Result<StreamBatch> parse_stream_event(const nlohmann::json& event) {
+  if (!event.is_object()) {
+    return fail(invalid_event("the stream event is not a JSON object"));
+  }
+  const auto records = event.find("Records");
+  if (records == event.end() || !records->is_array()) {
+    return fail(invalid_event("the stream event has no Records array"));
+  }
+
+  StreamBatch batch;
+  batch.records.reserve(records->size());
+  for (std::size_t index = 0; index < records->size(); ++index) {
+    const nlohmann::json& record = (*records)[index];
+    if (!record.is_object()) {
+      return fail(invalid_event(record_name(index) + " is not an object"));
+    }
+    const auto stream_data = record.find("dynamodb");
+    if (stream_data == record.end() || !stream_data->is_object()) {
+      return fail(invalid_event(record_name(index) + " has no dynamodb object"));
+    }
+    const auto sequence_number = stream_data->find("SequenceNumber");
+    if (sequence_number == stream_data->end() || !sequence_number->is_string() ||
+        !is_sequence_number(sequence_number->get_ref<const std::string&>())) {
+      return fail(
+          invalid_event(record_name(index) + " has no dynamodb.SequenceNumber of decimal digits"));
+    }
+    const std::string& sequence = sequence_number->get_ref<const std::string&>();
+    const auto skip = [&](std::string code, std::string why) {
+      batch.warnings.push_back(Warning{.code = std::move(code),
+                                       .sequence_number = sequence,
+                                       .message = record_name(index) + " " + std::move(why)});
+    };
+
+    const auto event_name = record.find("eventName");
+    StreamEventName name = StreamEventName::kInsert;
+    if (event_name != record.end() && *event_name == "INSERT") {
+      name = StreamEventName::kInsert;
+    } else if (event_name != record.end() && *event_name == "MODIFY") {
+      name = StreamEventName::kModify;
+    } else if (event_name != record.end() && *event_name == "REMOVE") {
+      skip("RemoveRecordIgnored", "removes an item; removals are not dispatched");
+      continue;
+    } else {
+      skip("UnknownEventName", "has no eventName INSERT, MODIFY or REMOVE; ignored");
+      continue;
+    }
+
+    const auto keys_json = stream_data->find("Keys");
+    if (keys_json == stream_data->end()) {
+      skip("InvalidRecordKey", "has no dynamodb.Keys; ignored");
+      continue;
+    }
+    auto keys = dynamodb::item_from_json(*keys_json);
+    if (!keys) {
+      skip("InvalidRecordKey",
+           "has dynamodb.Keys that are not DynamoDB JSON (" + keys.error().message + "); ignored");
+      continue;
+    }
+    const std::string* aggregate_id = dynamodb::string_attribute(*keys, "id");
+    if (aggregate_id == nullptr) {
+      skip("RecordWithoutId", "has no string key attribute 'id'; ignored");
+      continue;
+    }
+    const std::optional<std::int64_t> version = dynamodb::integer_attribute(*keys, "version");
+    if (!version.has_value()) {
+      skip("RecordWithoutVersion", "has no integer key attribute 'version'; ignored");
+      continue;
+    }
+    batch.records.push_back(StreamRecord{.sequence_number = sequence,
+                                         .aggregate_id = *aggregate_id,
+                                         .version = *version,
+                                         .event_name = name});
+  }
+  return batch;
+}
+
+}  // namespace dispatcher::core::dispatch
