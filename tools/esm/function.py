@@ -41,23 +41,29 @@ class InvokeResult:
     payload: object  # parsed JSON, or None when the body is not JSON
     function_error: str | None  # why Lambda would call this a function error, else None
     seconds: float
+    invalid_response: bool = False  # the function answered, but not with JSON
 
 
-def classify(status: int, headers, body: bytes) -> tuple[object, str | None]:
-    """Parses an RIE response the way Lambda reads an invocation result."""
+def classify(status: int, headers, body: bytes) -> tuple[object, str | None, bool]:
+    """Parses an RIE response the way Lambda reads an invocation result: (payload, function
+    error or None, whether the function answered with something that is not JSON)."""
     if status != 200:
-        return None, f"HTTP {status}: {body[:200]!r}"
+        return None, f"HTTP {status}: {body[:200]!r}", False
     header = headers.get("X-Amz-Function-Error") if headers is not None else None
     try:
         payload = json.loads(body) if body.strip() else None
     except ValueError:
-        return None, f"response is not JSON: {body[:200]!r}"
+        if header:
+            return None, f"X-Amz-Function-Error {header}: {body[:200]!r}", False
+        if body.startswith(b"Task timed out"):
+            return None, body[:200].decode("utf-8", "replace"), False
+        return None, f"response is not JSON: {body[:200]!r}", True
     if header:
-        return payload, f"X-Amz-Function-Error {header}: {body[:200]!r}"
+        return payload, f"X-Amz-Function-Error {header}: {body[:200]!r}", False
     if isinstance(payload, dict) and "batchItemFailures" not in payload and (
             "errorType" in payload or "errorMessage" in payload):
-        return payload, f"{payload.get('errorType')}: {payload.get('errorMessage')}"
-    return payload, None
+        return payload, f"{payload.get('errorType')}: {payload.get('errorMessage')}", False
+    return payload, None, False
 
 
 class LambdaFunction:
@@ -140,8 +146,9 @@ class LambdaFunction:
         except (urllib.error.URLError, OSError) as error:
             return InvokeResult(0, b"", None, f"invoke transport error: {error}",
                                 time.monotonic() - started)
-        payload, function_error = classify(status, headers, data)
-        return InvokeResult(status, data, payload, function_error, time.monotonic() - started)
+        payload, function_error, invalid = classify(status, headers, data)
+        return InvokeResult(status, data, payload, function_error, time.monotonic() - started,
+                            invalid)
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """Stops RIE and the bootstrap it started (same process group); returns RIE's exit code."""

@@ -72,7 +72,8 @@ def evaluate(batch: list[dict], result: InvokeResult, report_batch_item_failures
              ) -> Outcome:
     """What Lambda makes of one invocation result for `batch`."""
     if result.function_error:
-        return Outcome("error", reason=result.function_error)
+        return Outcome("error", reason=result.function_error,
+                       contract_violation=result.invalid_response)
     if not report_batch_item_failures:
         return Outcome("success")
     payload = result.payload
