@@ -1,0 +1,342 @@
+#include "adapters/kafka/kafka_publisher.h"
+
+#include <sys/types.h>
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "adapters/kafka/kafka_error.h"
+
+namespace dispatcher::adapters::kafka {
+
+namespace {
+
+using core::dispatch::OutgoingMessage;
+using core::dispatch::PublishOutcome;
+using core::dispatch::PublishRun;
+using std::chrono::milliseconds;
+
+// The longest single wait, so a fatal error is noticed soon after it is raised.
+constexpr milliseconds kWaitSlice{100};
+// How long purged messages' reports may take to arrive; they are produced locally, at once.
+constexpr milliseconds kPurgeReportGrace{2000};
+// Serve delivery reports this often while enqueueing a large wave, so the report queue stays short.
+constexpr std::size_t kPollEveryMessages = 1000;
+constexpr std::size_t kErrorTextSize = 512;
+
+static_assert(sizeof(std::uintptr_t) >= sizeof(std::uint64_t),
+              "message tags pack a wave number and an index into a pointer-sized opaque");
+
+int wait_milliseconds(std::chrono::steady_clock::duration remaining, milliseconds cap) {
+  const auto wait =
+      std::clamp(std::chrono::ceil<milliseconds>(remaining), milliseconds::zero(), cap);
+  return static_cast<int>(wait.count());
+}
+
+}  // namespace
+
+/// What librdkafka's callbacks reach through their opaque pointer: the log sink and the reports of
+/// the current wave. Delivery reports are served only inside rd_kafka_poll/flush on the publishing
+/// thread; log lines come from any thread and only read immutable members.
+class ProducerContext {
+ public:
+  struct Report {
+    bool arrived = false;
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  };
+
+  ProducerContext(KafkaLogSink log_sink, std::vector<std::string> secret_values)
+      : log_sink_(log_sink ? std::move(log_sink) : KafkaLogSink(write_kafka_log_to_stderr)),
+        secret_values_(std::move(secret_values)) {}
+
+  void begin_wave(std::size_t message_count) {
+    ++wave_;
+    reports_.assign(message_count, Report{});
+    pending_ = 0;
+  }
+
+  // The per-message opaque: the wave number guards against a report of an earlier wave (which
+  // would mean a bug elsewhere) being counted as proof for a message of this one.
+  [[nodiscard]] void* tag(std::size_t index) const {
+    const std::uint64_t packed = (std::uint64_t{wave_} << 32U) | static_cast<std::uint32_t>(index);
+    return reinterpret_cast<void*>(static_cast<std::uintptr_t>(packed));
+  }
+
+  void expect_report() { ++pending_; }
+
+  void record_report(const void* tag, rd_kafka_resp_err_t error) {
+    const std::uint64_t packed = reinterpret_cast<std::uintptr_t>(tag);
+    const std::size_t index = packed & 0xFFFFFFFFU;
+    if ((packed >> 32U) != wave_ || index >= reports_.size() || reports_[index].arrived) {
+      return;
+    }
+    reports_[index] = Report{.arrived = true, .error = error};
+    --pending_;
+  }
+
+  [[nodiscard]] std::size_t pending() const { return pending_; }
+  [[nodiscard]] const Report& report(std::size_t index) const { return reports_[index]; }
+
+  /// Scrubs every secret value out of `message` before the sink sees it.
+  void log(int level, std::string_view facility, std::string_view message) const {
+    const std::string scrubbed = redact(message);
+    log_sink_(KafkaLogLine{.level = level, .facility = facility, .message = scrubbed});
+  }
+
+  [[nodiscard]] std::string redact(std::string_view text) const {
+    std::string result(text);
+    for (const std::string& secret : secret_values_) {
+      if (secret.empty()) {
+        continue;
+      }
+      for (auto at = result.find(secret); at != std::string::npos;
+           at = result.find(secret, at + 3)) {
+        result.replace(at, secret.size(), "***");
+      }
+    }
+    return result;
+  }
+
+ private:
+  KafkaLogSink log_sink_;
+  std::vector<std::string> secret_values_;
+  std::uint32_t wave_ = 0;
+  std::vector<Report> reports_;
+  std::size_t pending_ = 0;
+};
+
+namespace {
+
+void on_delivery_report(rd_kafka_t* /*producer*/, const rd_kafka_message_t* message, void* opaque) {
+  static_cast<ProducerContext*>(opaque)->record_report(message->_private, message->err);
+}
+
+void on_log(const rd_kafka_t* producer, int level, const char* facility, const char* text) {
+  const auto* context = static_cast<const ProducerContext*>(rd_kafka_opaque(producer));
+  context->log(level, facility, text);
+}
+
+void on_error(rd_kafka_t* /*producer*/, int code, const char* reason, void* opaque) {
+  constexpr int kErrorLevel = 3;
+  const auto error = static_cast<rd_kafka_resp_err_t>(code);
+  static_cast<const ProducerContext*>(opaque)->log(
+      kErrorLevel, "ERROR", std::string(rd_kafka_err2name(error)) + ": " + reason);
+}
+
+// Enqueues one message; on success librdkafka owns a copy of key, value and headers.
+rd_kafka_resp_err_t enqueue(rd_kafka_t& producer, const OutgoingMessage& message, void* tag) {
+  KafkaHeaders headers(rd_kafka_headers_new(message.headers.size()));
+  for (const auto& [name, value] : message.headers) {
+    rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  std::array<rd_kafka_vu_t, 6> values{};
+  values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  values[0].u.cstr = message.topic.c_str();
+  // librdkafka takes void* but only reads: RD_KAFKA_MSG_F_COPY makes it copy key and value.
+  values[1].vtype = RD_KAFKA_VTYPE_KEY;
+  values[1].u.mem = {.ptr = const_cast<char*>(message.key.data()), .size = message.key.size()};
+  values[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  values[2].u.mem = {.ptr = const_cast<char*>(message.value.data()), .size = message.value.size()};
+  values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  values[3].u.i = RD_KAFKA_MSG_F_COPY;
+  values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+  values[4].u.headers = headers.get();
+  values[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  values[5].u.ptr = tag;
+  const KafkaErrorObject error(rd_kafka_produceva(&producer, values.data(), values.size()));
+  if (!error) {
+    static_cast<void>(headers.release());  // now owned by the queued message
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  return rd_kafka_error_code(error.get());
+}
+
+bool is_purged(rd_kafka_resp_err_t error) {
+  return error == RD_KAFKA_RESP_ERR__PURGE_QUEUE || error == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+}
+
+std::string describe_message(std::size_t run_index, std::size_t message_index,
+                             const OutgoingMessage& message) {
+  return "message " + std::to_string(message_index) + " of run " + std::to_string(run_index) +
+         " (topic \"" + message.topic + "\", key \"" + message.key + "\")";
+}
+
+core::Error settings_error(std::string message) {
+  core::Error error = core::permanent_error("InvalidKafkaSettings", std::move(message));
+  error.service = "config";
+  return error;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<KafkaPublisher>> KafkaPublisher::create(ProducerSettings settings,
+                                                                     KafkaLogSink log_sink) {
+  if (auto checked = check_producer_settings(settings); !checked) {
+    return core::fail(checked.error());
+  }
+  std::vector<std::string> secret_values;
+  for (const auto& [name, value] : settings.extra_properties) {
+    if (is_sensitive_property(name)) {
+      secret_values.push_back(value);
+    }
+  }
+  auto context = std::make_unique<ProducerContext>(std::move(log_sink), std::move(secret_values));
+  std::unique_ptr<KafkaPublisher> publisher(
+      new KafkaPublisher(std::move(settings), std::move(context)));
+  if (auto built = publisher->build_producer(); !built) {
+    return core::fail(built.error());
+  }
+  return publisher;
+}
+
+KafkaPublisher::KafkaPublisher(ProducerSettings settings, std::unique_ptr<ProducerContext> context)
+    : settings_(std::move(settings)), context_(std::move(context)) {}
+
+KafkaPublisher::~KafkaPublisher() = default;
+
+core::Status KafkaPublisher::build_producer() {
+  producer_.reset();  // the old one first, so its last log lines come before the new one's
+  auto conf = make_producer_config(settings_);
+  if (!conf) {
+    return core::fail(conf.error());
+  }
+  rd_kafka_conf_set_opaque(conf->get(), context_.get());
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), on_delivery_report);
+  rd_kafka_conf_set_log_cb(conf->get(), on_log);
+  rd_kafka_conf_set_error_cb(conf->get(), on_error);
+  std::array<char, kErrorTextSize> reason{};
+  KafkaHandle producer(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), reason.data(), reason.size()));
+  if (!producer) {
+    return core::fail(
+        settings_error("Kafka producer could not be created: " + context_->redact(reason.data())));
+  }
+  static_cast<void>(conf->release());  // rd_kafka_new took it
+  producer_ = std::move(producer);
+  rebuild_before_next_wave_ = false;
+  return {};
+}
+
+std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> runs,
+                                                    core::Deadline deadline) {
+  std::vector<PublishOutcome> outcomes(runs.size());
+  if (rebuild_before_next_wave_ || !producer_) {
+    if (auto built = build_producer(); !built) {
+      core::Error error = built.error();
+      error.kind = core::ErrorKind::kRetryable;  // the same settings worked at start-up
+      for (PublishOutcome& outcome : outcomes) {
+        outcome.error = error;
+      }
+      return outcomes;
+    }
+  }
+
+  std::vector<std::size_t> first_index(runs.size());
+  std::size_t message_count = 0;
+  for (std::size_t run = 0; run < runs.size(); ++run) {
+    first_index[run] = message_count;
+    message_count += runs[run].messages.size();
+  }
+  context_->begin_wave(message_count);
+
+  // enqueued[run]: how many messages of the run were handed to librdkafka; enqueue_error[run]:
+  // why the next one was not.
+  std::vector<std::size_t> enqueued(runs.size(), 0);
+  std::vector<std::optional<core::Error>> enqueue_error(runs.size());
+  std::size_t since_poll = 0;
+  for (std::size_t run = 0; run < runs.size(); ++run) {
+    const auto& messages = runs[run].messages;
+    for (std::size_t index = 0; index < messages.size(); ++index) {
+      void* tag = context_->tag(first_index[run] + index);
+      rd_kafka_resp_err_t error = enqueue(*producer_, messages[index], tag);
+      // A full local queue drains as reports arrive: serve them and try again until the deadline.
+      while (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && clock_.now() < deadline) {
+        rd_kafka_poll(producer_.get(), wait_milliseconds(deadline - clock_.now(), kWaitSlice));
+        error = enqueue(*producer_, messages[index], tag);
+      }
+      if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        // Nothing after this message may be enqueued, or it could overtake it.
+        enqueue_error[run] = kafka_error(
+            error, "enqueueing " + describe_message(run, index, messages[index]) + " failed");
+        break;
+      }
+      context_->expect_report();
+      ++enqueued[run];
+      if (++since_poll == kPollEveryMessages) {
+        since_poll = 0;
+        rd_kafka_poll(producer_.get(), 0);
+      }
+    }
+  }
+
+  await_reports(deadline);
+
+  std::array<char, kErrorTextSize> fatal_text{};
+  const rd_kafka_resp_err_t fatal =
+      rd_kafka_fatal_error(producer_.get(), fatal_text.data(), fatal_text.size());
+  const std::string fatal_reason =
+      fatal == RD_KAFKA_RESP_ERR_NO_ERROR
+          ? std::string()
+          : std::string(rd_kafka_err2name(fatal)) + ": " + context_->redact(fatal_text.data());
+  if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rebuild_before_next_wave_ = true;
+  }
+
+  for (std::size_t run = 0; run < runs.size(); ++run) {
+    const auto& messages = runs[run].messages;
+    PublishOutcome& outcome = outcomes[run];
+    while (outcome.delivered < enqueued[run]) {
+      const auto& report = context_->report(first_index[run] + outcome.delivered);
+      if (report.arrived && report.error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++outcome.delivered;
+        continue;
+      }
+      const std::string what =
+          describe_message(run, outcome.delivered, messages[outcome.delivered]);
+      if (!fatal_reason.empty() && (!report.arrived || is_purged(report.error))) {
+        // Purged because the producer broke, not because of the deadline: say so.
+        outcome.error = kafka_error(RD_KAFKA_RESP_ERR__FATAL, what + " not delivered");
+      } else if (!report.arrived) {
+        outcome.error = kafka_error(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                    "no delivery report for " + what + " even after purging");
+      } else {
+        outcome.error = kafka_error(report.error, "delivery of " + what + " failed");
+      }
+      break;
+    }
+    if (!outcome.error && outcome.delivered < messages.size()) {
+      outcome.error = enqueue_error[run];
+    }
+    if (outcome.error && !fatal_reason.empty() &&
+        outcome.error->code == rd_kafka_err2name(RD_KAFKA_RESP_ERR__FATAL)) {
+      outcome.error->message += " (producer fatal error " + fatal_reason + ")";
+    }
+  }
+  return outcomes;
+}
+
+void KafkaPublisher::await_reports(core::Deadline deadline) {
+  // rd_kafka_flush serves delivery reports and returns early once every message is reported.
+  while (context_->pending() > 0 && clock_.now() < deadline &&
+         rd_kafka_fatal_error(producer_.get(), nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_flush(producer_.get(), wait_milliseconds(deadline - clock_.now(), kWaitSlice));
+  }
+  if (context_->pending() == 0) {
+    return;
+  }
+  // Out of time (or the producer is broken): fail what is left, locally, and wait for those
+  // reports, so every message of the wave ends with a known outcome and none is sent later.
+  rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  const auto grace_end = clock_.now() + kPurgeReportGrace;
+  while (context_->pending() > 0 && clock_.now() < grace_end) {
+    rd_kafka_poll(producer_.get(), wait_milliseconds(grace_end - clock_.now(), kWaitSlice));
+  }
+  // Purged in-flight requests leave the idempotence sequence with a hole the broker may or may
+  // not have seen: a new producer (new producer id) starts the next wave from a clean state.
+  rebuild_before_next_wave_ = true;
+}
+
+}  // namespace dispatcher::adapters::kafka
