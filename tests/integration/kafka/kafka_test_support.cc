@@ -1,6 +1,9 @@
 #include "kafka_test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <array>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -170,6 +173,16 @@ core::dispatch::PublishRun numbered_run(const std::string& topic, const std::str
                                         .headers = {{"version", std::to_string(sequence)}}});
   }
   return run;
+}
+
+std::string stack_kafka_bootstrap() {
+  const char* bootstrap = std::getenv("STACK_KAFKA_BOOTSTRAP");
+  if (bootstrap == nullptr || *bootstrap == '\0') {
+    ADD_FAILURE() << "STACK_KAFKA_BOOTSTRAP is not set: start the local stack with "
+                     "`tools/stack/stack.sh start && source .stack/env`";
+    return {};
+  }
+  return bootstrap;
 }
 
 core::Deadline deadline_in(std::chrono::milliseconds budget) {

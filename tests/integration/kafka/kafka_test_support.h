@@ -63,6 +63,10 @@ struct ConsumedMessage {
                                                       const std::string& key, int first_sequence,
                                                       int count);
 
+/// STACK_KAFKA_BOOTSTRAP (the shared stack's broker); records a test failure naming the variable
+/// and returns "" when it is unset.
+[[nodiscard]] std::string stack_kafka_bootstrap();
+
 /// The deadline `budget` from now.
 [[nodiscard]] core::Deadline deadline_in(std::chrono::milliseconds budget);
 
