@@ -160,3 +160,87 @@ def test_function_receives_the_configured_environment(scenario, fake):
     with scenario.mapped(command, environment=env) as mapped:
         assert mapped.mapping.wait_idle(1.0, 30)
     assert batches()[0]["environment"] == "configured"
+
+
+# ------------------------------------------------------------------ shard lineage (fake stream)
+class FakeStreams:
+    """An in-memory DynamoDB Streams API: a closed parent shard split into two children, and
+    an unrelated open shard. DescribeStream pages two shards at a time."""
+
+    def __init__(self):
+        self.shards = {  # shard id -> (parent, closed, record count)
+            "shard-parent": (None, True, 7),
+            "shard-child-a": ("shard-parent", False, 5),
+            "shard-child-b": ("shard-parent", True, 4),
+            "shard-other": (None, False, 9),
+        }
+
+    def describe_stream(self, StreamArn, ExclusiveStartShardId=None):
+        ids = list(self.shards)
+        start = ids.index(ExclusiveStartShardId) + 1 if ExclusiveStartShardId else 0
+        page = ids[start:start + 2]
+        description = {"Shards": [
+            {"ShardId": shard_id, "ParentShardId": self.shards[shard_id][0],
+             "SequenceNumberRange": {"StartingSequenceNumber": "1"}} for shard_id in page]}
+        if start + 2 < len(ids):
+            description["LastEvaluatedShardId"] = page[-1]
+        return {"StreamDescription": description}
+
+    def get_shard_iterator(self, StreamArn, ShardId, ShardIteratorType, SequenceNumber=None):
+        position = int(SequenceNumber.rsplit("-", 1)[1]) + 1 if SequenceNumber else 0
+        return {"ShardIterator": f"{ShardId}|{position}"}
+
+    def get_records(self, ShardIterator, Limit):
+        from esm import stream
+        shard_id, position = ShardIterator.split("|")
+        _, closed, count = self.shards[shard_id]
+        start = int(position)
+        end = min(count, start + min(Limit, 3))
+        records = [{"dynamodb": {"SequenceNumber": f"{shard_id}-{index}",
+                                 "Keys": {"id": {"S": shard_id}, "version": {"N": str(index)}}}}
+                   for index in range(start, end)]
+        stream._raw_bodies.body = json.dumps({"Records": records}).encode()
+        next_iterator = None if closed and end == count else f"{shard_id}|{end}"
+        return {"Records": records, "NextShardIterator": next_iterator}
+
+
+def test_mapping_reads_children_only_after_their_parent_and_shards_concurrently():
+    import threading
+    import time
+
+    from esm import EventSourceMapping
+
+    lock = threading.Lock()
+    invoked: list[tuple[str, int]] = []
+    in_flight: dict[str, int] = {}
+    overlap = {"max_per_shard": 0, "max_total": 0}
+
+    def invoke(event):
+        shard = event["Records"][0]["dynamodb"]["Keys"]["id"]["S"]
+        with lock:
+            in_flight[shard] = in_flight.get(shard, 0) + 1
+            overlap["max_per_shard"] = max(overlap["max_per_shard"], in_flight[shard])
+            overlap["max_total"] = max(overlap["max_total"], sum(in_flight.values()))
+        time.sleep(0.05)
+        with lock:
+            in_flight[shard] -= 1
+            invoked.extend((r["dynamodb"]["Keys"]["id"]["S"],
+                            int(r["dynamodb"]["Keys"]["version"]["N"])) for r in event["Records"])
+        return InvokeResult(200, b"", None, None, 0.05)
+
+    mapping = EventSourceMapping(FakeStreams(), "arn:fake", invoke,
+                                 MappingSettings(batch_size=2, poll_interval_seconds=0.01,
+                                                 describe_interval_seconds=0.05))
+    with mapping:
+        assert mapping.wait_idle(0.5, 20)
+    by_shard: dict[str, list[int]] = {}
+    for shard, version in invoked:
+        by_shard.setdefault(shard, []).append(version)
+    assert by_shard == {"shard-parent": list(range(7)), "shard-child-a": list(range(5)),
+                        "shard-child-b": list(range(4)), "shard-other": list(range(9))}
+    last_parent = max(i for i, (shard, _) in enumerate(invoked) if shard == "shard-parent")
+    first_child = min(i for i, (shard, _) in enumerate(invoked) if shard.startswith("shard-child"))
+    assert last_parent < first_child
+    assert overlap == {"max_per_shard": 1, "max_total": overlap["max_total"]}
+    assert overlap["max_total"] >= 2
+    assert mapping.stats.shards_finished == 2  # the closed parent and the closed child

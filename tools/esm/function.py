@@ -14,10 +14,12 @@ import os
 import queue
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +90,9 @@ class LambdaFunction:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
         })
         env.update({key: str(value) for key, value in environment.items()})
+        # Lets stop() recognise its own processes, so a recycled PID is never signalled.
+        self._marker = f"ESM_FUNCTION_INSTANCE={uuid.uuid4().hex}"
+        env["ESM_FUNCTION_INSTANCE"] = self._marker.split("=", 1)[1]
         self._environment = env
         self._rie_log_level = rie_log_level
         self._log_file = log_file
@@ -101,7 +106,7 @@ class LambdaFunction:
     def start(self, ready_timeout: float = 20.0) -> None:
         """Starts RIE and waits until its invoke endpoint accepts connections. The bootstrap
         itself is started by RIE on the first invocation (that is when RIE runs Init)."""
-        args = [self.rie, "--log-level", self._rie_log_level,
+        args = [*_interpreter_for(self.rie), self.rie, "--log-level", self._rie_log_level,
                 "--runtime-api-address", f"127.0.0.1:{self.runtime_api_port}",
                 "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
                 *self.command]
@@ -151,22 +156,88 @@ class LambdaFunction:
                             invalid)
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        """Stops RIE and the bootstrap it started (same process group); returns RIE's exit code."""
+        """Stops RIE and every process it started (the bootstrap may run in a process group of
+        its own, so they are found by parentage); returns RIE's exit code."""
         if self._process is None:
             return None
+        children = _descendants(self._process.pid)
         if self._process.poll() is None:
-            try:
-                os.killpg(self._process.pid, 15)
-            except ProcessLookupError:
-                pass
+            _signal_group(self._process.pid, 15)
             try:
                 self._process.wait(timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, 9)
+                _signal_group(self._process.pid, 9)
                 self._process.wait()
+        children = [pid for pid in children if _has_environment(pid, self._marker)]
+        deadline = time.monotonic() + timeout
+        for pid in children:
+            _signal(pid, 15)
+        while (any(_has_environment(pid, self._marker) for pid in children)
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        for pid in children:
+            if _has_environment(pid, self._marker):
+                _signal(pid, 9)
         if self._pump is not None:
             self._pump.join(timeout)
         return self._process.returncode
+
+
+def _interpreter_for(program: str) -> list[str]:
+    """A Python emulator script that lost its executable bit still runs, with this Python."""
+    if os.access(program, os.X_OK) or not os.path.isfile(program):
+        return []
+    with open(program, "rb") as file:
+        first_line = file.readline()
+    return [sys.executable] if first_line.startswith(b"#!") and b"python" in first_line else []
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parent = _parent_of(int(entry.name))
+            if parent is not None:
+                parents[int(entry.name)] = parent
+    found, frontier = [], [root]
+    while frontier:
+        current = frontier.pop()
+        children = [pid for pid, parent in parents.items() if parent == current]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def _has_environment(pid: int, entry: str) -> bool:
+    """Whether live process `pid` has `entry` (KEY=VALUE) in its environment."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return state != "Z" and entry.encode() in environment
+
+
+def _signal(pid: int, signal_number: int) -> None:
+    try:
+        os.kill(pid, signal_number)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _signal_group(pid: int, signal_number: int) -> None:
+    try:
+        os.killpg(pid, signal_number)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class FunctionPool:
