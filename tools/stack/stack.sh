@@ -48,7 +48,7 @@ marker() { echo "STACK_SERVICE=$stack_dir:$1"; }
 is_ours() {
   local pid="$1" service="$2"
   [ -r "/proc/$pid/environ" ] || return 1
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "$(marker "$service")"
+  { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -qxF "$(marker "$service")"
 }
 
 running_pid() {
