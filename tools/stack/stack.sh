@@ -239,6 +239,14 @@ command_start() {
     fi
     rm -f "$(pid_file "$service")"
     if port_taken "$(port_of "$service")"; then
+      # Another checkout's stack (or a CI clone beside the shared stack) may already serve this
+      # port. If it answers as this service, use it; this call did not start it, so nobody here
+      # will stop it.
+      if is_healthy "$service"; then
+        note "port $(port_of "$service") already serves $service from outside $stack_dir; using it (never stopped from here)"
+        report+=("reused $service")
+        continue
+      fi
       note "port $(port_of "$service") for $service is taken by a process this stack does not own"
       fail_start "${started[@]}"
     fi
@@ -304,6 +312,8 @@ command_status() {
   for service in "${all_services[@]}"; do
     if pid="$(running_pid "$service")"; then
       echo "$service running pid $pid port $(port_of "$service")"
+    elif port_taken "$(port_of "$service")" && is_healthy "$service"; then
+      echo "$service external port $(port_of "$service")"
     else
       echo "$service stopped"
     fi

@@ -181,3 +181,31 @@ def test_start_that_fails_stops_what_it_started_and_prints_no_service(second_sta
     assert second_stack.pids() == {}
     assert processes_of_stack(second_stack.directory) == []
     assert second_stack.run("status").stdout.splitlines() == [f"{s} stopped" for s in SERVICES]
+
+
+def test_stack_whose_ports_another_stack_serves_uses_them_and_never_stops_them(tmp_path):
+    # A CI clone next to the shared stack, or a second checkout, sees the default ports taken by
+    # healthy services it did not start.
+    shared_ports = {
+        "STACK_DYNAMODB_PORT": stack_variable("STACK_DYNAMODB_ENDPOINT").rsplit(":", 1)[1],
+        "STACK_KAFKA_PORT": stack_variable("STACK_KAFKA_BOOTSTRAP").rsplit(":", 1)[1],
+        "STACK_MOTO_PORT": stack_variable("STACK_MOTO_ENDPOINT").rsplit(":", 1)[1],
+    }
+    environment = {**os.environ, **shared_ports, "STACK_DIR": str(tmp_path / "beside")}
+
+    def run(*arguments):
+        return subprocess.run(
+            [str(STACK_SCRIPT), *arguments], env=environment, capture_output=True, text=True, timeout=60
+        )
+
+    started = run("start")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.splitlines() == [f"reused {s}" for s in SERVICES]
+    assert run("status").stdout.splitlines() == [
+        f"dynamodb external port {shared_ports['STACK_DYNAMODB_PORT']}",
+        f"kafka external port {shared_ports['STACK_KAFKA_PORT']}",
+        f"moto external port {shared_ports['STACK_MOTO_PORT']}",
+    ]
+
+    assert run("stop").returncode == 0
+    assert_shared_stack_answers()
