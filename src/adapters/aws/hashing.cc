@@ -1,0 +1,84 @@
+#include "adapters/aws/hashing.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <array>
+#include <memory>
+#include <stdexcept>
+
+#include "core/encoding/hex.h"
+
+namespace dispatcher::adapters::aws {
+namespace {
+
+struct MessageDigestContextDeleter {
+  void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
+};
+struct MacDeleter {
+  void operator()(EVP_MAC* mac) const noexcept { EVP_MAC_free(mac); }
+};
+struct MacContextDeleter {
+  void operator()(EVP_MAC_CTX* context) const noexcept { EVP_MAC_CTX_free(context); }
+};
+
+using MessageDigestContext = std::unique_ptr<EVP_MD_CTX, MessageDigestContextDeleter>;
+using Mac = std::unique_ptr<EVP_MAC, MacDeleter>;
+using MacContext = std::unique_ptr<EVP_MAC_CTX, MacContextDeleter>;
+
+constexpr std::size_t kDigestLength = 32;
+
+// OpenSSL failing to hash in memory means the library is broken or out of memory: an invariant
+// violation, not an error value a caller could handle.
+[[noreturn]] void openssl_failed(const char* what) {
+  throw std::runtime_error(std::string("OpenSSL failed: ") + what);
+}
+
+/// The HMAC algorithm, fetched once: fetching is the expensive part of using EVP_MAC.
+EVP_MAC* hmac_algorithm() {
+  static const Mac mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr)};
+  if (!mac) {
+    openssl_failed("EVP_MAC_fetch(HMAC)");
+  }
+  return mac.get();
+}
+
+}  // namespace
+
+std::string sha256(std::string_view data) {
+  // The context is reused by each thread; creating one per call costs an allocation.
+  thread_local const MessageDigestContext context{EVP_MD_CTX_new()};
+  std::array<unsigned char, kDigestLength> digest{};
+  unsigned int length = 0;
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1 || length != kDigestLength) {
+    openssl_failed("SHA-256");
+  }
+  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+std::string sha256_hex(std::string_view data) { return core::encoding::hex_lower(sha256(data)); }
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  const MacContext context{EVP_MAC_CTX_new(hmac_algorithm())};
+  std::array<char, 7> digest_name{'S', 'H', 'A', '2', '5', '6', '\0'};
+  const std::array<OSSL_PARAM, 2> parameters = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name.data(), 0),
+      OSSL_PARAM_construct_end()};
+  std::array<unsigned char, kDigestLength> mac{};
+  std::size_t length = 0;
+  if (!context ||
+      EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   parameters.data()) != 1 ||
+      EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(context.get(), mac.data(), &length, mac.size()) != 1 ||
+      length != kDigestLength) {
+    openssl_failed("HMAC-SHA256");
+  }
+  return {reinterpret_cast<const char*>(mac.data()), mac.size()};
+}
+
+}  // namespace dispatcher::adapters::aws
