@@ -25,6 +25,6 @@ while read -r verb service; do
   if [ "$verb" = started ]; then started+=("$service"); fi
 done <<<"$stack_report"
 # shellcheck disable=SC1091
-source .stack/env
+source "${STACK_DIR:-.stack}/env"
 
 ctest --preset "$preset" --output-on-failure -j 2 --timeout 600 -L 'unit|integration|e2e'
