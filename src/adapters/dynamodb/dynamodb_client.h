@@ -1,0 +1,221 @@
+#pragma once
+
+// DynamoDB operations over the AWS JSON protocol: Query (with pagination), BatchGetItem and
+// BatchWriteItem (chunked, unprocessed entries retried), conditional PutItem/UpdateItem,
+// GetItem, and table administration for tests and tools.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "adapters/aws/json_client.h"
+#include "core/clock.h"
+#include "core/dynamodb/attribute_value.h"
+#include "core/result.h"
+
+namespace dispatcher::adapters::dynamodb {
+
+using core::dynamodb::AttributeValue;
+using core::dynamodb::Item;
+
+/// Placeholder names of an expression: "#v" -> "version".
+using ExpressionNames = std::map<std::string, std::string>;
+/// Placeholder values of an expression: ":v" -> value.
+using ExpressionValues = Item;
+
+// ---- Query -----------------------------------------------------------------------------------
+
+struct QueryRequest {
+  std::string table_name;
+  std::string key_condition_expression;  ///< "#id = :id AND #v > :after"
+  ExpressionNames expression_attribute_names;
+  ExpressionValues expression_attribute_values;
+  std::optional<std::string> filter_expression;
+  std::optional<std::string> projection_expression;
+  std::optional<std::string> index_name;
+  bool consistent_read = false;
+  bool scan_index_forward = true;  ///< ascending by sort key
+  std::optional<int> limit;        ///< items evaluated per page (DynamoDB's Limit)
+  std::optional<Item> exclusive_start_key;
+};
+
+/// One page of a Query.
+struct QueryPage {
+  std::vector<Item> items;
+  /// Where the next page starts; nullopt after the last page.
+  std::optional<Item> last_evaluated_key;
+};
+
+/// Several pages of a Query, read until the end or until max_items.
+struct QueryResult {
+  std::vector<Item> items;
+  /// Set when reading stopped at max_items before DynamoDB said it was done: more items may
+  /// follow (DynamoDB cannot tell at a page boundary, so there may also be none).
+  std::optional<Item> last_evaluated_key;
+  std::size_t pages = 0;
+
+  [[nodiscard]] bool more_available() const noexcept { return last_evaluated_key.has_value(); }
+};
+
+inline constexpr std::size_t kAllItems = std::numeric_limits<std::size_t>::max();
+
+// ---- Batches ---------------------------------------------------------------------------------
+
+struct BatchGetRequest {
+  std::string table_name;
+  std::vector<Item> keys;  ///< duplicates allowed: each gets the same answer
+  bool consistent_read = false;
+  /// When set, it must keep the key attributes: answers are matched to keys by them.
+  std::optional<std::string> projection_expression;
+  ExpressionNames expression_attribute_names;
+};
+
+struct PutRequest {
+  Item item;
+};
+struct DeleteRequest {
+  Item key;
+};
+using WriteRequest = std::variant<PutRequest, DeleteRequest>;
+
+// ---- Conditional writes ----------------------------------------------------------------------
+
+struct PutItemRequest {
+  std::string table_name;
+  Item item;
+  std::optional<std::string> condition_expression;  ///< "attribute_not_exists(#v) OR #v < :v"
+  ExpressionNames expression_attribute_names;
+  ExpressionValues expression_attribute_values;
+};
+
+struct UpdateItemRequest {
+  std::string table_name;
+  Item key;
+  std::string update_expression;  ///< "SET #t = :t"
+  std::optional<std::string> condition_expression;
+  ExpressionNames expression_attribute_names;
+  ExpressionValues expression_attribute_values;
+};
+
+/// A failed condition is an answer, not an error.
+enum class ConditionOutcome : unsigned char {
+  kApplied,          ///< the write happened
+  kConditionFailed,  ///< ConditionalCheckFailedException: the item was left as it was
+};
+
+// ---- Tables ----------------------------------------------------------------------------------
+
+struct KeyAttribute {
+  std::string name;
+  std::string type = "S";  ///< "S", "N" or "B"
+  friend bool operator==(const KeyAttribute&, const KeyAttribute&) = default;
+};
+
+struct CreateTableRequest {
+  std::string table_name;
+  KeyAttribute partition_key;
+  std::optional<KeyAttribute> sort_key;
+  /// "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE" or "NEW_AND_OLD_IMAGES"; nullopt = no stream.
+  std::optional<std::string> stream_view_type;
+};  // billing mode is always PAY_PER_REQUEST
+
+struct TableDescription {
+  std::string table_name;
+  std::string table_arn;
+  std::string table_status;  ///< "CREATING", "ACTIVE", "DELETING", "UPDATING"
+  KeyAttribute partition_key;
+  std::optional<KeyAttribute> sort_key;
+  std::optional<std::string> latest_stream_arn;
+  std::optional<std::string> stream_view_type;  ///< when a stream is enabled
+  std::int64_t item_count = 0;                  ///< approximate, updated by DynamoDB every ~6 h
+};
+
+struct DynamoDbClientOptions {
+  /// Rounds of a batch call: the first plus retries of what DynamoDB left unprocessed, with
+  /// exponential backoff (the retry policy's throttling base) between rounds. The deadline may
+  /// end them sooner.
+  int max_batch_rounds = 10;
+  /// How often wait_for_table_active asks.
+  std::chrono::milliseconds table_poll_interval{200};
+};
+
+/// DynamoDB through one JsonClient made for aws::kDynamoDbService. Thread-compatible.
+/// Every error is a core::Error with service "dynamodb" as JsonClient::call describes; a
+/// response whose shape is not what the operation returns is permanent "UnexpectedResponse".
+class DynamoDbClient {
+ public:
+  explicit DynamoDbClient(std::shared_ptr<aws::JsonClient> json,
+                          DynamoDbClientOptions options = {});
+
+  /// One page of a Query.
+  [[nodiscard]] core::Result<QueryPage> query(const QueryRequest& request, core::Deadline deadline);
+
+  /// Reads each Query page by page (ExclusiveStartKey), at most `max_items` items per request
+  /// (kAllItems: to the end). All requests are in flight together: each wave sends the next page
+  /// of every unfinished request. Result i belongs to requests[i].
+  [[nodiscard]] std::vector<core::Result<QueryResult>> query_pages(
+      std::span<const QueryRequest> requests, std::size_t max_items, core::Deadline deadline);
+
+  /// query_pages for one request.
+  [[nodiscard]] core::Result<QueryResult> query_all(const QueryRequest& request,
+                                                    std::size_t max_items, core::Deadline deadline);
+
+  /// BatchGetItem in chunks of 100 keys sent together; UnprocessedKeys are retried with backoff
+  /// until none are left or rounds/deadline run out. Result i belongs to request.keys[i]: the
+  /// item, nullopt when there is none, or the error that kept it unread — the chunk's error, or
+  /// retryable "UnprocessedKeys" when DynamoDB still had not processed it.
+  [[nodiscard]] std::vector<core::Result<std::optional<Item>>> batch_get(
+      const BatchGetRequest& request, core::Deadline deadline);
+
+  /// BatchWriteItem in chunks of 25 sent together; UnprocessedItems are retried with backoff
+  /// until none are left or rounds/deadline run out. Status i belongs to requests[i]: success
+  /// means written; otherwise the chunk's error, or retryable "UnprocessedItems" when DynamoDB
+  /// still had not written it. Requests must not share a key (DynamoDB rejects such a chunk with
+  /// ValidationException).
+  [[nodiscard]] std::vector<core::Status> batch_write(std::string_view table_name,
+                                                      std::span<const WriteRequest> requests,
+                                                      core::Deadline deadline);
+
+  /// PutItem, conditional when condition_expression is set.
+  [[nodiscard]] core::Result<ConditionOutcome> put_item(const PutItemRequest& request,
+                                                        core::Deadline deadline);
+  /// PutItems all in flight together. Result i belongs to requests[i].
+  [[nodiscard]] std::vector<core::Result<ConditionOutcome>> put_items(
+      std::span<const PutItemRequest> requests, core::Deadline deadline);
+
+  /// UpdateItem, conditional when condition_expression is set.
+  [[nodiscard]] core::Result<ConditionOutcome> update_item(const UpdateItemRequest& request,
+                                                           core::Deadline deadline);
+  /// UpdateItems all in flight together. Result i belongs to requests[i].
+  [[nodiscard]] std::vector<core::Result<ConditionOutcome>> update_items(
+      std::span<const UpdateItemRequest> requests, core::Deadline deadline);
+
+  /// GetItem; nullopt when there is no such item.
+  [[nodiscard]] core::Result<std::optional<Item>> get_item(std::string_view table_name,
+                                                           const Item& key, bool consistent_read,
+                                                           core::Deadline deadline);
+
+  [[nodiscard]] core::Result<TableDescription> describe_table(std::string_view table_name,
+                                                              core::Deadline deadline);
+  /// CreateTable (on-demand billing). Error ResourceInUseException when it exists.
+  [[nodiscard]] core::Result<TableDescription> create_table(const CreateTableRequest& request,
+                                                            core::Deadline deadline);
+  /// Asks DescribeTable until the table is ACTIVE. Error: retryable "DeadlineExceeded".
+  [[nodiscard]] core::Result<TableDescription> wait_for_table_active(std::string_view table_name,
+                                                                     core::Deadline deadline);
+  [[nodiscard]] core::Status delete_table(std::string_view table_name, core::Deadline deadline);
+
+ private:
+  std::shared_ptr<aws::JsonClient> json_;
+  DynamoDbClientOptions options_;
+};
+
+}  // namespace dispatcher::adapters::dynamodb
