@@ -1,11 +1,195 @@
+// The one executable: the Lambda `bootstrap` (custom runtime) and the command-line tool.
+
 #include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "adapters/lambda/runtime_client.h"
+#include "adapters/lambda/runtime_loop.h"
+#include "adapters/system/environment.h"
+#include "app/application.h"
+#include "core/clock.h"
+#include "core/observability/logger.h"
+
+namespace {
+
+using dispatcher::app::Application;
+using dispatcher::core::observability::Logger;
+namespace config = dispatcher::core::config;
+
+constexpr std::string_view kVersion = "0.1.0";
+
+constexpr std::string_view kUsage =
+    R"(ddb-eventstore-dispatcher )"
+    R"(- moves DynamoDB event-store events to Kafka in per-aggregate order
+
+Usage:
+  bootstrap                     run as an AWS Lambda custom runtime (AWS_LAMBDA_RUNTIME_API is set)
+  bootstrap handle [--event FILE] [--timeout-seconds N]
+                                handle one DynamoDB Streams event (FILE, or standard input) with the
+                                configuration from the environment; print the partial batch response
+  bootstrap --version           print the version
+  bootstrap --help              print this help
+
+Configuration: environment variables, see docs/configuration.md.
+Exit codes: 0 success; 1 start-up or handling error; 2 usage error.
+)";
+
+/// The level from LOG_LEVEL before the settings are parsed, so start-up errors are logged too.
+config::LogLevel early_log_level(const config::Environment& environment) {
+  const auto found = environment.find("LOG_LEVEL");
+  if (found == environment.end()) {
+    return config::LogLevel::kInfo;
+  }
+  const std::string& level = found->second;
+  if (level == "DEBUG" || level == "debug") {
+    return config::LogLevel::kDebug;
+  }
+  return config::LogLevel::kInfo;
+}
+
+std::string service_name(const config::Environment& environment) {
+  const auto found = environment.find("POWERTOOLS_SERVICE_NAME");
+  return found == environment.end() || found->second.empty() ? "ddb-eventstore-dispatcher"
+                                                             : found->second;
+}
+
+Logger make_logger(const config::Environment& environment, std::FILE* stream) {
+  return Logger(
+      service_name(environment), early_log_level(environment),
+      [stream](std::string_view line) {
+        std::fwrite(line.data(), 1, line.size(), stream);
+        std::fputc('\n', stream);
+        std::fflush(stream);
+      },
+      [] { return std::chrono::system_clock::now(); });
+}
+
+int run_lambda(const std::string& runtime_api, const config::Environment& environment) {
+  // Lambda sends stdout to CloudWatch Logs: one JSON document per line.
+  Logger logger = make_logger(environment, stdout);
+  dispatcher::adapters::lambda::RuntimeClient runtime(runtime_api);
+  // Everything is created before the first `next`: no invocation meets a half-built dispatcher.
+  auto application = Application::create(environment, logger);
+  if (!application) {
+    logger.error("initialisation failed", {{"error", application.error().describe()}});
+    if (auto reported = runtime.report_init_error(application.error()); !reported) {
+      logger.error("could not report the initialisation error",
+                   {{"error", reported.error().describe()}});
+    }
+    return 1;
+  }
+  const dispatcher::core::SystemClock clock;
+  bool cold_start = true;
+  return dispatcher::adapters::lambda::run_loop(
+      runtime,
+      [&](const dispatcher::adapters::lambda::Invocation& invocation)
+          -> dispatcher::core::Result<std::string> {
+        logger.begin_invocation(invocation.request_id, invocation.trace_id, cold_start);
+        cold_start = false;
+        auto response = (*application)
+                            ->handle(invocation.payload, dispatcher::app::deadline_from_wall_clock(
+                                                             invocation.deadline, clock));
+        logger.end_invocation();
+        return response;
+      },
+      [&logger](std::string_view line) { logger.error(line); });
+}
+
+std::optional<std::string> read_event(const std::string& path) {
+  std::ostringstream text;
+  if (path.empty() || path == "-") {
+    text << std::cin.rdbuf();
+    return text.str();
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return std::nullopt;
+  }
+  text << file.rdbuf();
+  return text.str();
+}
+
+int run_handle(const std::vector<std::string_view>& arguments,
+               const config::Environment& environment) {
+  std::string event_path;
+  long timeout_seconds = 60;
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    const std::string_view argument = arguments[i];
+    if (argument == "--event" && i + 1 < arguments.size()) {
+      event_path = std::string(arguments[++i]);
+    } else if (argument == "--timeout-seconds" && i + 1 < arguments.size()) {
+      timeout_seconds = std::strtol(std::string(arguments[++i]).c_str(), nullptr, 10);
+      if (timeout_seconds <= 0) {
+        std::fputs("bootstrap handle: --timeout-seconds takes a positive whole number\n", stderr);
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr, "bootstrap handle: unknown argument '%.*s'\n%.*s",
+                   static_cast<int>(argument.size()), argument.data(),
+                   static_cast<int>(kUsage.size()), kUsage.data());
+      return 2;
+    }
+  }
+  // Logs go to stderr so that stdout carries only the response.
+  Logger logger = make_logger(environment, stderr);
+  const auto event = read_event(event_path);
+  if (!event) {
+    logger.error("cannot read the event file", {{"path", event_path}});
+    return 1;
+  }
+  auto application = Application::create(environment, logger);
+  if (!application) {
+    logger.error("initialisation failed", {{"error", application.error().describe()}});
+    return 1;
+  }
+  const dispatcher::core::SystemClock clock;
+  auto response =
+      (*application)->handle(*event, clock.now() + std::chrono::seconds(timeout_seconds));
+  if (!response) {
+    return 1;
+  }
+  std::fwrite(response->data(), 1, response->size(), stdout);
+  std::fputc('\n', stdout);
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "--version") {
-    std::puts("ddb-eventstore-dispatcher 0.1.0");
-    return 0;
+  const std::vector<std::string_view> arguments(argv + 1, argv + argc);
+  const auto environment = dispatcher::adapters::system::process_environment();
+  if (!arguments.empty()) {
+    const std::string_view command = arguments.front();
+    if (command == "--version") {
+      std::printf("ddb-eventstore-dispatcher %.*s\n", static_cast<int>(kVersion.size()),
+                  kVersion.data());
+      return 0;
+    }
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::fwrite(kUsage.data(), 1, kUsage.size(), stdout);
+      return 0;
+    }
+    if (command == "handle") {
+      return run_handle({arguments.begin() + 1, arguments.end()}, environment);
+    }
+    std::fprintf(stderr, "bootstrap: unknown command '%.*s'\n%.*s",
+                 static_cast<int>(command.size()), command.data(), static_cast<int>(kUsage.size()),
+                 kUsage.data());
+    return 2;
   }
-  std::fputs("ddb-eventstore-dispatcher: not wired yet; see docs/\n", stderr);
-  return 2;
+  const auto runtime_api = environment.find("AWS_LAMBDA_RUNTIME_API");
+  if (runtime_api == environment.end() || runtime_api->second.empty()) {
+    std::fputs("bootstrap: AWS_LAMBDA_RUNTIME_API is not set; outside Lambda use a command\n",
+               stderr);
+    std::fwrite(kUsage.data(), 1, kUsage.size(), stderr);
+    return 2;
+  }
+  return run_lambda(runtime_api->second, environment);
 }

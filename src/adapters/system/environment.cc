@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include <unistd.h>
+
 namespace dispatcher::adapters::system {
 
 std::optional<std::string> environment_variable(std::string_view name) {
@@ -12,6 +14,19 @@ std::optional<std::string> environment_variable(std::string_view name) {
     return std::nullopt;
   }
   return std::string(value);
+}
+
+std::map<std::string, std::string, std::less<>> process_environment() {
+  std::map<std::string, std::string, std::less<>> variables;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) {
+      continue;
+    }
+    variables.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return variables;
 }
 
 }  // namespace dispatcher::adapters::system

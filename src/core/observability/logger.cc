@@ -12,13 +12,30 @@ Logger::Logger(std::string service, config::LogLevel level, Sink sink, WallClock
       sink_(std::move(sink)),
       wall_clock_(std::move(wall_clock)) {}
 
+void Logger::set_level(config::LogLevel level) {
+  const std::scoped_lock lock(mutex_);
+  level_ = level;
+}
+
+bool Logger::enabled(config::LogLevel level) const {
+  const std::scoped_lock lock(mutex_);
+  return level >= level_;
+}
+
+void Logger::write_raw(std::string_view line) {
+  const std::scoped_lock lock(mutex_);
+  sink_(line);
+}
+
 void Logger::begin_invocation(std::string request_id, std::string trace_id, bool cold_start) {
+  const std::scoped_lock lock(mutex_);
   request_id_ = std::move(request_id);
   trace_id_ = std::move(trace_id);
   cold_start_ = cold_start;
 }
 
 void Logger::end_invocation() {
+  const std::scoped_lock lock(mutex_);
   request_id_.clear();
   trace_id_.clear();
   cold_start_ = false;
@@ -38,14 +55,21 @@ void Logger::error(std::string_view message, const nlohmann::json& fields) {
 }
 
 void Logger::log(config::LogLevel level, std::string_view message, const nlohmann::json& fields) {
-  if (!enabled(level)) {
+  const std::scoped_lock lock(mutex_);
+  if (level < level_) {
     return;
   }
-  sink_(format(level, message, fields));
+  sink_(format_locked(level, message, fields));
 }
 
 std::string Logger::format(config::LogLevel level, std::string_view message,
                            const nlohmann::json& fields) const {
+  const std::scoped_lock lock(mutex_);
+  return format_locked(level, message, fields);
+}
+
+std::string Logger::format_locked(config::LogLevel level, std::string_view message,
+                                  const nlohmann::json& fields) const {
   nlohmann::json line = nlohmann::json::object();
   line["level"] = config::to_string(level);
   line["message"] = message;

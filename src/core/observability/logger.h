@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -26,8 +27,8 @@ class Logger {
   void begin_invocation(std::string request_id, std::string trace_id, bool cold_start);
   void end_invocation();
 
-  void set_level(config::LogLevel level) { level_ = level; }
-  [[nodiscard]] bool enabled(config::LogLevel level) const { return level >= level_; }
+  void set_level(config::LogLevel level);
+  [[nodiscard]] bool enabled(config::LogLevel level) const;
 
   void debug(std::string_view message, const nlohmann::json& fields = nlohmann::json::object());
   void info(std::string_view message, const nlohmann::json& fields = nlohmann::json::object());
@@ -35,7 +36,7 @@ class Logger {
   void error(std::string_view message, const nlohmann::json& fields = nlohmann::json::object());
 
   /// Writes a line that is not a log record (an EMF metrics document), unconditionally.
-  void write_raw(std::string_view line) { sink_(line); }
+  void write_raw(std::string_view line);
 
   /// The line as it would be written; exposed for tests of the format.
   [[nodiscard]] std::string format(config::LogLevel level, std::string_view message,
@@ -43,7 +44,10 @@ class Logger {
 
  private:
   void log(config::LogLevel level, std::string_view message, const nlohmann::json& fields);
+  [[nodiscard]] std::string format_locked(config::LogLevel level, std::string_view message,
+                                          const nlohmann::json& fields) const;
 
+  mutable std::mutex mutex_;  // guards everything below and serialises the sink
   std::string service_;
   config::LogLevel level_;
   Sink sink_;

@@ -1,0 +1,193 @@
+#include "app/application.h"
+
+#include <utility>
+
+#include "adapters/aws/credentials.h"
+#include "adapters/aws/json_client.h"
+#include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/event_store/dynamodb_event_store.h"
+#include "adapters/http/client.h"
+#include "adapters/kafka/kafka_publisher.h"
+#include "app/aws_environment.h"
+#include "app/kafka_security.h"
+#include "app/reference_resolver.h"
+#include "core/aws/endpoints.h"
+#include "core/dispatch/stream_event_parser.h"
+#include "core/retry/retry_policy.h"
+
+namespace dispatcher::app {
+
+/// Everything the application owns, in construction order (destroyed in reverse).
+class Components {
+ public:
+  core::config::Settings settings;
+  std::shared_ptr<const core::Clock> clock;
+  std::unique_ptr<AwsContext> aws;
+  std::shared_ptr<adapters::dynamodb::DynamoDbClient> dynamodb;
+  std::unique_ptr<adapters::event_store::DynamoDbEventStore> event_store;
+  std::unique_ptr<adapters::kafka::KafkaPublisher> publisher;
+  std::unique_ptr<core::dispatch::Dispatcher> dispatcher;
+};
+
+namespace {
+
+core::Error startup_error(core::Error error, std::string_view context) {
+  error.message = std::string(context) + ": " + error.message;
+  return error;
+}
+
+core::dispatch::DispatcherOptions dispatcher_options(const core::config::Settings& settings) {
+  return core::dispatch::DispatcherOptions{
+      .topic = settings.kafka_topic_output,
+      .first_event_version = settings.first_event_version,
+      .max_events_per_aggregate = settings.max_events_per_aggregate,
+      .max_message_bytes = settings.max_message_bytes,
+  };
+}
+
+void log_report(core::observability::Logger& logger, const core::dispatch::DispatchReport& report) {
+  for (const auto& warning : report.warnings) {
+    logger.warn(warning.message,
+                {{"code", warning.code}, {"sequence_number", warning.sequence_number}});
+  }
+  for (const auto& held : report.held) {
+    logger.warn("aggregate held", {{"aggregate_id", held.aggregate_id},
+                                   {"held_at_version", held.hold.version},
+                                   {"reason", core::dispatch::hold_reason_name(held.hold.reason)},
+                                   {"detail", held.hold.detail}});
+  }
+  for (const auto& failed : report.failed) {
+    logger.error("aggregate not dispatched; Lambda retries from its record",
+                 {{"aggregate_id", failed.aggregate_id},
+                  {"phase", core::dispatch::phase_name(failed.phase)},
+                  {"sequence_number", failed.sequence_number},
+                  {"error", failed.error.describe()},
+                  {"retryable", failed.error.retryable()},
+                  {"uncommitted_messages", failed.uncommitted_messages}});
+  }
+  nlohmann::json durations = nlohmann::json::object();
+  for (std::size_t phase = 0; phase < core::dispatch::kPhaseCount; ++phase) {
+    const auto duration = report.phase_durations[phase];
+    durations[core::dispatch::phase_name(static_cast<core::dispatch::Phase>(phase))] =
+        static_cast<double>(duration.count()) / 1e6;
+  }
+  logger.info("batch handled", {{"records", report.records},
+                                {"markers_written", report.markers_written},
+                                {"aggregates_dispatched", report.aggregates_dispatched},
+                                {"aggregates_published", report.aggregates_published},
+                                {"events_published", report.events_published},
+                                {"offsets_committed", report.offsets_committed},
+                                {"continuations", report.continuations},
+                                {"aggregates_held", report.held.size()},
+                                {"aggregates_failed", report.failed.size()},
+                                {"retry_from", report.response.retry_from
+                                                   ? nlohmann::json(*report.response.retry_from)
+                                                   : nlohmann::json(nullptr)},
+                                {"phase_milliseconds", std::move(durations)}});
+}
+
+}  // namespace
+
+Application::Application(std::unique_ptr<Components> components,
+                         core::observability::Logger& logger)
+    : components_(std::move(components)), logger_(logger) {}
+
+Application::~Application() = default;
+
+const core::config::Settings& Application::settings() const noexcept {
+  return components_->settings;
+}
+
+core::Result<std::unique_ptr<Application>> Application::create(
+    core::config::Environment environment, core::observability::Logger& logger) {
+  auto components = std::make_unique<Components>();
+  components->clock = std::make_shared<core::SystemClock>();
+  const core::Deadline startup_deadline = components->clock->now() + std::chrono::seconds(20);
+
+  auto aws = AwsContext::create(environment, components->clock);
+  if (!aws) {
+    return core::fail(std::move(aws.error()));
+  }
+  components->aws = std::move(*aws);
+
+  auto resolved = resolve_references(std::move(environment), *components->aws, startup_deadline);
+  if (!resolved) {
+    return core::fail(std::move(resolved.error()));
+  }
+  auto settings = core::config::parse_settings(*resolved);
+  if (!settings) {
+    return core::fail(std::move(settings.error()));
+  }
+  components->settings = std::move(*settings);
+  logger.set_level(components->settings.log_level);
+
+  auto dynamodb_json = components->aws->json_client(adapters::aws::kDynamoDbService, "dynamodb");
+  if (!dynamodb_json) {
+    return core::fail(std::move(dynamodb_json.error()));
+  }
+  components->dynamodb =
+      std::make_shared<adapters::dynamodb::DynamoDbClient>(std::move(*dynamodb_json));
+  components->event_store = std::make_unique<adapters::event_store::DynamoDbEventStore>(
+      components->dynamodb,
+      adapters::event_store::EventStoreTables{
+          .events_table = components->settings.events_table_name,
+          .offsets_table = components->settings.offsets_table_name},
+      components->clock);
+
+  auto producer_settings =
+      kafka_producer_settings(components->settings, *components->aws, startup_deadline);
+  if (!producer_settings) {
+    return core::fail(std::move(producer_settings.error()));
+  }
+  auto publisher = adapters::kafka::KafkaPublisher::create(
+      std::move(*producer_settings), [&logger](const adapters::kafka::KafkaLogLine& line) {
+        // librdkafka calls this from its own threads; the sink only formats and writes one line.
+        const nlohmann::json fields = {{"facility", line.facility}, {"syslog_level", line.level}};
+        if (line.level <= 3) {
+          logger.error(line.message, fields);
+        } else if (line.level <= 5) {
+          logger.warn(line.message, fields);
+        } else {
+          logger.debug(line.message, fields);
+        }
+      });
+  if (!publisher) {
+    return core::fail(startup_error(std::move(publisher.error()), "Kafka producer"));
+  }
+  components->publisher = std::move(*publisher);
+  components->dispatcher = std::make_unique<core::dispatch::Dispatcher>(
+      *components->event_store, *components->publisher, *components->clock,
+      dispatcher_options(components->settings));
+
+  logger.info("dispatcher ready",
+              {{"events_table", components->settings.events_table_name},
+               {"offsets_table", components->settings.offsets_table_name},
+               {"topic", components->settings.kafka_topic_output},
+               {"kafka_client_id", components->settings.kafka_client_id},
+               {"sasl_mechanism", core::config::to_string(components->settings.sasl_mechanism)},
+               {"region", components->aws->region()}});
+  return std::unique_ptr<Application>(
+      new Application(std::move(components),
+                      logger));  // NOLINT(cppcoreguidelines-owning-memory): private constructor
+}
+
+core::Result<std::string> Application::handle(std::string_view event_json,
+                                              core::Deadline deadline) {
+  auto batch = core::dispatch::parse_stream_event(event_json);
+  if (!batch) {
+    logger_.error("invalid stream event; the whole batch fails",
+                  {{"error", batch.error().describe()}});
+    return core::fail(std::move(batch.error()));
+  }
+  const auto report = components_->dispatcher->handle(*batch, deadline);
+  log_report(logger_, report);
+  return report.response.to_json();
+}
+
+core::Deadline deadline_from_wall_clock(std::chrono::system_clock::time_point deadline,
+                                        const core::Clock& clock) {
+  const auto remaining = deadline - clock.wall_now();
+  return clock.now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining);
+}
+
+}  // namespace dispatcher::app

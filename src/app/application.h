@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/config/settings.h"
+#include "core/dispatch/dispatcher.h"
+#include "core/observability/logger.h"
+#include "core/result.h"
+
+namespace dispatcher::app {
+
+class Components;
+
+/// The dispatcher wired to real services: configuration read and validated, references
+/// resolved, AWS clients and the Kafka producer created. Built once per process, before the first
+/// invocation, and kept warm across invocations.
+class Application {
+ public:
+  /// Reads `environment`, resolves SSM/Secrets Manager ARN values, reads the SASL secret, and
+  /// creates every client. Errors are start-up errors (permanent) naming the setting at fault.
+  [[nodiscard]] static core::Result<std::unique_ptr<Application>> create(
+      core::config::Environment environment, core::observability::Logger& logger);
+
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+  Application(Application&&) = delete;
+  Application& operator=(Application&&) = delete;
+  ~Application();
+
+  /// Handles one DynamoDB Streams event and returns the partial batch response JSON. Logs one
+  /// summary line, and one line per held or failed aggregate. Error (permanent
+  /// "InvalidStreamEvent"): the event cannot be read at all, so the whole batch is failed.
+  [[nodiscard]] core::Result<std::string> handle(std::string_view event_json,
+                                                 core::Deadline deadline);
+
+  [[nodiscard]] const core::config::Settings& settings() const noexcept;
+
+ private:
+  Application(std::unique_ptr<Components> components, core::observability::Logger& logger);
+
+  std::unique_ptr<Components> components_;
+  core::observability::Logger& logger_;
+};
+
+/// The monotonic deadline matching a wall-clock one (Lambda sends wall-clock milliseconds).
+[[nodiscard]] core::Deadline deadline_from_wall_clock(
+    std::chrono::system_clock::time_point deadline, const core::Clock& clock);
+
+}  // namespace dispatcher::app

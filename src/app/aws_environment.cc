@@ -1,0 +1,131 @@
+#include "app/aws_environment.h"
+
+#include <charconv>
+#include <utility>
+
+#include "core/aws/endpoints.h"
+
+namespace dispatcher::app {
+namespace {
+
+constexpr int kDefaultMaxAttempts = 3;
+constexpr int kMostMaxAttempts = 20;
+
+core::Error config_error(std::string message) {
+  core::Error error = core::permanent_error("InvalidConfiguration", std::move(message));
+  error.service = "config";
+  return error;
+}
+
+core::Result<int> max_attempts(const core::config::Environment& environment) {
+  const auto found = environment.find("AWS_MAX_ATTEMPTS");
+  if (found == environment.end() || found->second.empty()) {
+    return kDefaultMaxAttempts;
+  }
+  int attempts = 0;
+  const std::string& text = found->second;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), attempts);
+  if (error != std::errc{} || end != text.data() + text.size() || attempts < 1 ||
+      attempts > kMostMaxAttempts) {
+    return core::fail(config_error("AWS_MAX_ATTEMPTS must be a whole number from 1 to " +
+                                   std::to_string(kMostMaxAttempts) + ", got \"" + text + "\""));
+  }
+  return attempts;
+}
+
+}  // namespace
+
+AwsContext::AwsContext(core::config::Environment environment,
+                       std::shared_ptr<const core::Clock> clock)
+    : environment_(std::move(environment)), clock_(std::move(clock)) {}
+
+core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
+    const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock) {
+  auto attempts = max_attempts(environment);
+  if (!attempts) {
+    return core::fail(std::move(attempts.error()));
+  }
+  // The constructor is private so that the lookup below can point into a context that never moves.
+  std::unique_ptr<AwsContext> context(new AwsContext(environment, std::move(clock)));
+  const core::config::Environment* variables = &context->environment_;
+  const core::aws::EnvironmentLookup lookup =
+      [variables](std::string_view name) -> std::optional<std::string> {
+    const auto found = variables->find(name);
+    if (found == variables->end()) {
+      return std::nullopt;
+    }
+    return found->second;
+  };
+
+  auto region = core::aws::region_from_environment(lookup);
+  if (!region) {
+    return core::fail(std::move(region.error()));
+  }
+  context->region_ = std::move(*region);
+  context->http_ = std::make_shared<adapters::http::Client>();
+  context->credentials_http_ = std::make_shared<adapters::http::Client>();
+
+  const std::shared_ptr<adapters::http::Client> credentials_http = context->credentials_http_;
+  auto credentials =
+      adapters::aws::default_credentials_provider(adapters::aws::DefaultCredentialsOptions{
+          .environment = lookup,
+          .http_get = [credentials_http](
+                          const std::string& url,
+                          const std::vector<std::pair<std::string, std::string>>& headers)
+              -> core::Result<std::string> {
+            auto response =
+                credentials_http->send(adapters::http::Request{.method = "GET",
+                                                               .url = url,
+                                                               .headers = headers,
+                                                               .timeout = std::chrono::seconds(5)});
+            if (!response) {
+              return core::fail(std::move(response.error()));
+            }
+            if (response->status != 200) {
+              core::Error error = response->status >= 500
+                                      ? core::retryable_error("CredentialsEndpointError", "")
+                                      : core::permanent_error("CredentialsEndpointError", "");
+              error.message = "container credentials endpoint answered HTTP " +
+                              std::to_string(response->status);
+              error.http_status = static_cast<int>(response->status);
+              return core::fail(std::move(error));
+            }
+            return std::move(response->body);
+          },
+          .clock = context->clock_.get(),
+      });
+  if (!credentials) {
+    return core::fail(std::move(credentials.error()));
+  }
+  context->credentials_ = std::move(*credentials);
+
+  core::retry::RetryOptions retry_options = core::retry::RetryOptions::standard();
+  retry_options.max_attempts = *attempts;
+  context->retry_policy_ = std::make_shared<core::retry::RetryPolicy>(
+      retry_options, core::retry::make_default_random_source());
+  return context;
+}
+
+core::Result<std::shared_ptr<adapters::aws::JsonClient>> AwsContext::json_client(
+    const adapters::aws::JsonService& service, std::string_view service_id) const {
+  const core::config::Environment* variables = &environment_;
+  auto endpoint = core::aws::resolve_endpoint(
+      service_id, region_, [variables](std::string_view name) -> std::optional<std::string> {
+        const auto found = variables->find(name);
+        if (found == variables->end()) {
+          return std::nullopt;
+        }
+        return found->second;
+      });
+  if (!endpoint) {
+    return core::fail(std::move(endpoint.error()));
+  }
+  return std::make_shared<adapters::aws::JsonClient>(
+      service,
+      adapters::aws::ServiceEndpoint{.url = endpoint->url,
+                                     .signing_region = endpoint->signing_region,
+                                     .signing_service = endpoint->signing_service},
+      http_, credentials_, retry_policy_, clock_);
+}
+
+}  // namespace dispatcher::app

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "adapters/aws/credentials.h"
+#include "adapters/aws/json_client.h"
+#include "adapters/http/client.h"
+#include "core/clock.h"
+#include "core/config/settings.h"
+#include "core/result.h"
+#include "core/retry/random_source.h"
+#include "core/retry/retry_policy.h"
+
+namespace dispatcher::app {
+
+/// What every AWS client of the process shares, resolved once from the environment as the AWS
+/// SDKs do: region, credentials chain, endpoint overrides, one HTTP client, one retry policy
+/// (AWS_MAX_ATTEMPTS, default 3).
+class AwsContext {
+ public:
+  /// Errors (permanent, service "config"): no region, no or partial credentials, a malformed
+  /// AWS_MAX_ATTEMPTS; each names the variables concerned, never a secret value.
+  [[nodiscard]] static core::Result<std::unique_ptr<AwsContext>> create(
+      const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock);
+
+  AwsContext(const AwsContext&) = delete;
+  AwsContext& operator=(const AwsContext&) = delete;
+  AwsContext(AwsContext&&) = delete;
+  AwsContext& operator=(AwsContext&&) = delete;
+  ~AwsContext() = default;
+
+  [[nodiscard]] const std::string& region() const noexcept { return region_; }
+
+  /// A JSON-protocol client for `service` at the endpoint of `service_id` ("dynamodb",
+  /// "streams.dynamodb", "secretsmanager", "ssm"), honouring AWS_ENDPOINT_URL[_<SERVICE>].
+  /// Error: a malformed endpoint override, naming the variable.
+  [[nodiscard]] core::Result<std::shared_ptr<adapters::aws::JsonClient>> json_client(
+      const adapters::aws::JsonService& service, std::string_view service_id) const;
+
+ private:
+  AwsContext(core::config::Environment environment, std::shared_ptr<const core::Clock> clock);
+
+  core::config::Environment environment_;
+  std::shared_ptr<const core::Clock> clock_;
+  std::string region_;
+  std::shared_ptr<adapters::http::Client> http_;
+  std::shared_ptr<adapters::http::Client> credentials_http_;
+  std::shared_ptr<adapters::aws::CredentialsProvider> credentials_;
+  std::shared_ptr<core::retry::RetryPolicy> retry_policy_;
+};
+
+}  // namespace dispatcher::app
