@@ -60,8 +60,7 @@ core::ErrorKind kafka_error_kind(rd_kafka_resp_err_t code) noexcept {
     case RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID:
     case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
     case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-      return core::ErrorKind::kRetryable;
-
+    // Not foreseen: holding the batch for a retry loses nothing; a dead letter would reorder.
     default:
       return core::ErrorKind::kRetryable;
   }
