@@ -53,6 +53,22 @@ std::string string_member(const nlohmann::json& object, std::initializer_list<co
   return {};
 }
 
+/// The text of the first <tag>...</tag> in `xml`; empty when there is none. Some front ends (and
+/// moto) answer JSON-protocol requests with an XML ErrorResponse.
+std::string xml_element(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto start = xml.find(open);
+  if (start == std::string_view::npos) {
+    return {};
+  }
+  const auto end = xml.find(close, start + open.size());
+  if (end == std::string_view::npos) {
+    return {};
+  }
+  return std::string(xml.substr(start + open.size(), end - start - open.size()));
+}
+
 std::string request_id_of(const http::Response& response) {
   for (const char* name : {"x-amzn-RequestId", "x-amz-request-id"}) {
     if (const auto value = response.header(name)) {
@@ -172,11 +188,15 @@ core::Result<JsonResponse> interpret(const JsonService& service, std::string_vie
       type = std::string(*header);
     }
   }
+  std::string message = string_member(body, {"message", "Message", "errorMessage"});
+  if (type.empty() && body.is_discarded()) {
+    type = xml_element(response.body, "Code");
+    message = xml_element(response.body, "Message");
+  }
   std::string code = error_code_from_type(type);
   if (code.empty()) {
     code = "HttpStatus" + std::to_string(status);
   }
-  std::string message = string_member(body, {"message", "Message", "errorMessage"});
   if (message.empty()) {
     message = "HTTP " + std::to_string(status) + " without an error message";
   }

@@ -124,6 +124,35 @@ TEST_F(JsonClientFaults, RecoversFromResetTruncatedGarbledAndCorruptedResponses)
   EXPECT_EQ(server_->request_count(), 5U);
 }
 
+TEST_F(JsonClientFaults, XmlErrorResponseStillYieldsItsCodeAndMessage) {
+  server_->script(
+      json::array({{{"kind", "status"},
+                    {"status", 403},
+                    {"body",
+                     "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>bad "
+                     "signature</Message></Error></Errors></ErrorResponse>"}}}));
+  AwsTestRig rig(options_with_attempts(3));
+  auto client = rig.json_client(kSecretsManagerService, server_->url());
+  const auto response =
+      client->call("GetSecretValue", json::object(), deadline_in(milliseconds(30000)));
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, "SignatureDoesNotMatch");
+  EXPECT_EQ(response.error().message, "GetSecretValue: bad signature");
+  EXPECT_EQ(response.error().http_status, 403);
+  EXPECT_FALSE(response.error().retryable());
+}
+
+TEST_F(JsonClientFaults, ErrorWithoutBodyIsNamedAfterItsStatus) {
+  server_->script(json::array({{{"kind", "status"}, {"status", 413}, {"body", ""}}}));
+  AwsTestRig rig(options_with_attempts(3));
+  auto client = rig.json_client(kDynamoDbService, server_->url());
+  const auto response = client->call("PutItem", json::object(), deadline_in(milliseconds(30000)));
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, "HttpStatus413");
+  EXPECT_FALSE(response.error().retryable());
+  EXPECT_EQ(server_->request_count(), 1U);
+}
+
 TEST_F(JsonClientFaults, ChecksumMismatchIsARetryableError) {
   server_->script(json::array({{{"kind", "bad_crc"}, {"body", {{"Count", 0}}}}}));
   AwsTestRig rig(options_with_attempts(1));
