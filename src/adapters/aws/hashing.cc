@@ -62,16 +62,18 @@ std::string sha256(std::string_view data) {
 std::string sha256_hex(std::string_view data) { return core::encoding::hex_lower(sha256(data)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  const MacContext context{EVP_MAC_CTX_new(hmac_algorithm())};
+  // One context per thread, re-keyed on each call: creating a context costs more than the MAC.
+  thread_local const MacContext context{EVP_MAC_CTX_new(hmac_algorithm())};
   std::array<char, 7> digest_name{'S', 'H', 'A', '2', '5', '6', '\0'};
   const std::array<OSSL_PARAM, 2> parameters = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name.data(), 0),
       OSSL_PARAM_construct_end()};
   std::array<unsigned char, kDigestLength> mac{};
   std::size_t length = 0;
-  if (!context ||
-      EVP_MAC_init(context.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
-                   parameters.data()) != 1 ||
+  // A non-null key pointer even for an empty key: EVP_MAC_init treats null as "keep the old key".
+  const unsigned char empty = 0;
+  const auto* key_bytes = key.empty() ? &empty : reinterpret_cast<const unsigned char*>(key.data());
+  if (!context || EVP_MAC_init(context.get(), key_bytes, key.size(), parameters.data()) != 1 ||
       EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(data.data()),
                      data.size()) != 1 ||
       EVP_MAC_final(context.get(), mac.data(), &length, mac.size()) != 1 ||

@@ -38,15 +38,37 @@ sigv4::PathEncoding path_encoding(const SigningScope& scope) {
                                : sigv4::PathEncoding::kNormalizeAndEncodeAgain;
 }
 
-/// HMAC chain of the SigV4 signing key, then the signature of `string_to_sign`, as hex.
+/// The SigV4 signing key: an HMAC chain over date, region, service. It changes once a day per
+/// scope, so each thread keeps the last one it derived (four HMACs saved on every request).
+const std::string& signing_key(const Credentials& credentials, std::string_view date,
+                               const SigningScope& scope) {
+  struct CachedKey {
+    std::string secret;
+    std::string date;
+    std::string region;
+    std::string service;
+    std::string key;
+  };
+  thread_local CachedKey cached;
+  if (cached.key.empty() || cached.secret != credentials.secret_access_key || cached.date != date ||
+      cached.region != scope.region || cached.service != scope.service) {
+    const std::string date_key = hmac_sha256("AWS4" + credentials.secret_access_key, date);
+    const std::string region_key = hmac_sha256(date_key, scope.region);
+    const std::string service_key = hmac_sha256(region_key, scope.service);
+    cached = CachedKey{.secret = credentials.secret_access_key,
+                       .date = std::string(date),
+                       .region = scope.region,
+                       .service = scope.service,
+                       .key = hmac_sha256(service_key, "aws4_request")};
+  }
+  return cached.key;
+}
+
+/// The hex signature of `string_to_sign`.
 std::string signature(const Credentials& credentials, std::string_view amz_date,
                       const SigningScope& scope, std::string_view string_to_sign) {
-  const std::string date_key =
-      hmac_sha256("AWS4" + credentials.secret_access_key, amz_date.substr(0, 8));
-  const std::string region_key = hmac_sha256(date_key, scope.region);
-  const std::string service_key = hmac_sha256(region_key, scope.service);
-  const std::string signing_key = hmac_sha256(service_key, "aws4_request");
-  return core::encoding::hex_lower(hmac_sha256(signing_key, string_to_sign));
+  return core::encoding::hex_lower(
+      hmac_sha256(signing_key(credentials, amz_date.substr(0, 8), scope), string_to_sign));
 }
 
 }  // namespace
