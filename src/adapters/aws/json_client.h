@@ -16,6 +16,7 @@
 
 #include "adapters/aws/credentials.h"
 #include "adapters/http/client.h"
+#include "core/aws/endpoints.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "core/retry/retry_policy.h"
@@ -59,14 +60,10 @@ inline constexpr JsonService kSsmService{
     .content_type = "application/x-amz-json-1.1",
 };
 
-/// Where to send requests and how to sign them (for DynamoDB Streams the signing service is
-/// "dynamodb" while the endpoint is streams.dynamodb.<region>.amazonaws.com).
-struct ServiceEndpoint {
-  std::string
-      url;  ///< "https://dynamodb.eu-west-1.amazonaws.com" or a local "http://127.0.0.1:8000"
-  std::string signing_region;
-  std::string signing_service;
-};
+/// Where to send requests and how to sign them (core::aws::resolve_endpoint makes one from the
+/// environment). For DynamoDB Streams the signing service is "dynamodb" while the endpoint is
+/// streams.dynamodb.<region>.amazonaws.com.
+using ServiceEndpoint = core::aws::ServiceEndpoint;
 
 /// Waits; injected so tests can observe backoff without waiting for it.
 using Sleeper = std::function<void(std::chrono::milliseconds)>;

@@ -360,13 +360,23 @@ core::Result<QueryPage> DynamoDbClient::query(const QueryRequest& request,
 
 std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
     std::span<const QueryRequest> requests, std::size_t max_items, core::Deadline deadline) {
+  const std::vector<std::size_t> limits(requests.size(), max_items);
+  return query_pages(requests, limits, deadline);
+}
+
+std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
+    std::span<const QueryRequest> requests, std::span<const std::size_t> max_items,
+    core::Deadline deadline) {
+  if (max_items.size() != requests.size()) {
+    throw std::invalid_argument("query_pages needs one max_items per request");
+  }
   std::vector<QueryResult> results(requests.size());
   std::vector<std::optional<Error>> errors(requests.size());
   std::vector<std::optional<Item>> next_keys(requests.size());
   std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     next_keys[i] = requests[i].exclusive_start_key;
-    if (max_items > 0) {
+    if (max_items[i] > 0) {
       pending.push_back(i);
     }
   }
@@ -375,8 +385,8 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
     std::vector<aws::JsonCall> calls;
     calls.reserve(pending.size());
     for (const std::size_t i : pending) {
-      const int limit = page_limit(requests[i], results[i].items.size(), max_items);
-      const bool limited = requests[i].limit.has_value() || max_items != kAllItems;
+      const int limit = page_limit(requests[i], results[i].items.size(), max_items[i]);
+      const bool limited = requests[i].limit.has_value() || max_items[i] != kAllItems;
       calls.push_back(
           {.operation = "Query",
            .input = query_input(requests[i], limited ? std::optional(limit) : std::nullopt,
@@ -398,7 +408,7 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
       QueryResult& result = results[i];
       ++result.pages;
       std::ranges::move(page->items, std::back_inserter(result.items));
-      if (page->last_evaluated_key && result.items.size() < max_items) {
+      if (page->last_evaluated_key && result.items.size() < max_items[i]) {
         next_keys[i] = std::move(page->last_evaluated_key);
         unfinished.push_back(i);
       } else {

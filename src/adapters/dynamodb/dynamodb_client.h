@@ -164,6 +164,12 @@ class DynamoDbClient {
   [[nodiscard]] std::vector<core::Result<QueryResult>> query_pages(
       std::span<const QueryRequest> requests, std::size_t max_items, core::Deadline deadline);
 
+  /// As above with a limit per request: at most max_items[i] items for requests[i] (the spans
+  /// have the same length).
+  [[nodiscard]] std::vector<core::Result<QueryResult>> query_pages(
+      std::span<const QueryRequest> requests, std::span<const std::size_t> max_items,
+      core::Deadline deadline);
+
   /// query_pages for one request.
   [[nodiscard]] core::Result<QueryResult> query_all(const QueryRequest& request,
                                                     std::size_t max_items, core::Deadline deadline);

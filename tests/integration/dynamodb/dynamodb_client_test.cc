@@ -210,6 +210,20 @@ TEST_F(DynamoDbLocal, QueryPagesReadsManyAggregatesTogether) {
   EXPECT_TRUE(results[5]->items.empty());
 }
 
+TEST_F(DynamoDbLocal, QueryPagesKeepsEachRequestsOwnMaximum) {
+  write_events("agg-own-0", 30);
+  write_events("agg-own-1", 30);
+  const std::vector<QueryRequest> requests = {events_after("agg-own-0", -1),
+                                              events_after("agg-own-1", 4)};
+  const std::vector<std::size_t> maxima = {3, 12};
+  const auto results = client_->query_pages(requests, maxima, soon());
+  ASSERT_TRUE(results[0].has_value() && results[1].has_value());
+  EXPECT_EQ(versions(results[0]->items), range(0, 3));
+  EXPECT_TRUE(results[0]->more_available());
+  EXPECT_EQ(versions(results[1]->items), range(5, 17));
+  EXPECT_TRUE(results[1]->more_available());
+}
+
 TEST_F(DynamoDbLocal, ConditionalPutAppliesOnceThenReportsTheFailedCondition) {
   const PutItemRequest put{.table_name = table_,
                            .item = event("agg-c", 0),
