@@ -156,19 +156,14 @@ class LambdaFunction:
                             invalid)
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        """Stops RIE and every process it started (the bootstrap may run in a process group of
-        its own, so they are found by parentage); returns RIE's exit code."""
+        """Stops the bootstrap RIE started, then RIE; returns RIE's exit code."""
         if self._process is None:
             return None
-        children = _descendants(self._process.pid)
-        if self._process.poll() is None:
-            _signal_group(self._process.pid, 15)
-            try:
-                self._process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                _signal_group(self._process.pid, 9)
-                self._process.wait()
-        children = [pid for pid in children if _has_environment(pid, self._marker)]
+        # The runtime first (it may run in a process group of its own, so it is found by
+        # parentage and recognised by the marker), then the emulator: stopping the emulator
+        # first makes it report the runtime's dropped long-poll as an exception.
+        children = [pid for pid in _descendants(self._process.pid)
+                    if _has_environment(pid, self._marker)]
         deadline = time.monotonic() + timeout
         for pid in children:
             _signal(pid, 15)
@@ -178,6 +173,13 @@ class LambdaFunction:
         for pid in children:
             if _has_environment(pid, self._marker):
                 _signal(pid, 9)
+        if self._process.poll() is None:
+            _signal_group(self._process.pid, 15)
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(self._process.pid, 9)
+                self._process.wait()
         if self._pump is not None:
             self._pump.join(timeout)
         return self._process.returncode
