@@ -3,6 +3,7 @@
 #include <charconv>
 #include <utility>
 
+#include "adapters/aws/http_get.h"
 #include "core/aws/endpoints.h"
 
 namespace dispatcher::app {
@@ -45,17 +46,8 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
   if (!attempts) {
     return core::fail(std::move(attempts.error()));
   }
-  // The constructor is private so that the lookup below can point into a context that never moves.
   std::unique_ptr<AwsContext> context(new AwsContext(environment, std::move(clock)));
-  const core::config::Environment* variables = &context->environment_;
-  const core::aws::EnvironmentLookup lookup =
-      [variables](std::string_view name) -> std::optional<std::string> {
-    const auto found = variables->find(name);
-    if (found == variables->end()) {
-      return std::nullopt;
-    }
-    return found->second;
-  };
+  const core::aws::EnvironmentLookup lookup = context->lookup();
 
   auto region = core::aws::region_from_environment(lookup);
   if (!region) {
@@ -65,33 +57,10 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
   context->http_ = std::make_shared<adapters::http::Client>();
   context->credentials_http_ = std::make_shared<adapters::http::Client>();
 
-  const std::shared_ptr<adapters::http::Client> credentials_http = context->credentials_http_;
   auto credentials =
       adapters::aws::default_credentials_provider(adapters::aws::DefaultCredentialsOptions{
           .environment = lookup,
-          .http_get = [credentials_http](
-                          const std::string& url,
-                          const std::vector<std::pair<std::string, std::string>>& headers)
-              -> core::Result<std::string> {
-            auto response =
-                credentials_http->send(adapters::http::Request{.method = "GET",
-                                                               .url = url,
-                                                               .headers = headers,
-                                                               .timeout = std::chrono::seconds(5)});
-            if (!response) {
-              return core::fail(std::move(response.error()));
-            }
-            if (response->status != 200) {
-              core::Error error = response->status >= 500
-                                      ? core::retryable_error("CredentialsEndpointError", "")
-                                      : core::permanent_error("CredentialsEndpointError", "");
-              error.message = "container credentials endpoint answered HTTP " +
-                              std::to_string(response->status);
-              error.http_status = static_cast<int>(response->status);
-              return core::fail(std::move(error));
-            }
-            return std::move(response->body);
-          },
+          .http_get = adapters::aws::http_get_through(*context->credentials_http_),
           .clock = context->clock_.get(),
       });
   if (!credentials) {
@@ -106,17 +75,20 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
   return context;
 }
 
+core::aws::EnvironmentLookup AwsContext::lookup() const {
+  // The context never moves (see create), so pointing into it is safe for its lifetime.
+  return [variables = &environment_](std::string_view name) -> std::optional<std::string> {
+    const auto found = variables->find(name);
+    if (found == variables->end()) {
+      return std::nullopt;
+    }
+    return found->second;
+  };
+}
+
 core::Result<std::shared_ptr<adapters::aws::JsonClient>> AwsContext::json_client(
     const adapters::aws::JsonService& service, std::string_view service_id) const {
-  const core::config::Environment* variables = &environment_;
-  auto endpoint = core::aws::resolve_endpoint(
-      service_id, region_, [variables](std::string_view name) -> std::optional<std::string> {
-        const auto found = variables->find(name);
-        if (found == variables->end()) {
-          return std::nullopt;
-        }
-        return found->second;
-      });
+  auto endpoint = core::aws::resolve_endpoint(service_id, region_, lookup());
   if (!endpoint) {
     return core::fail(std::move(endpoint.error()));
   }

@@ -7,6 +7,7 @@
 #include "adapters/aws/credentials.h"
 #include "adapters/aws/json_client.h"
 #include "adapters/http/client.h"
+#include "core/aws/environment_lookup.h"
 #include "core/clock.h"
 #include "core/config/settings.h"
 #include "core/result.h"
@@ -41,6 +42,9 @@ class AwsContext {
 
  private:
   AwsContext(core::config::Environment environment, std::shared_ptr<const core::Clock> clock);
+
+  /// Reads the context's own copy of the environment.
+  [[nodiscard]] core::aws::EnvironmentLookup lookup() const;
 
   core::config::Environment environment_;
   std::shared_ptr<const core::Clock> clock_;
