@@ -21,22 +21,24 @@ const core::SystemClock& system_clock() {
 }
 
 /// A configured file path with a leading "~/" expanded from HOME, as the SDKs do.
-std::optional<std::string> expand_home(const EnvironmentLookup& environment, std::string path) {
-  if (path.starts_with("~/")) {
+std::optional<std::string> expand_home(const EnvironmentLookup& environment,
+                                       std::string_view path) {
+  if (path.size() >= 2 && path[0] == '~' && path[1] == '/') {
     const std::optional<std::string> home = non_empty_variable(environment, "HOME");
     if (!home) {
       return std::nullopt;
     }
-    return *home + path.substr(1);
+    return *home + std::string(path.substr(1));
   }
-  return path;
+  return std::string(path);
 }
 
 std::optional<std::string> shared_file_path(const EnvironmentLookup& environment,
                                             std::string_view variable,
                                             std::string_view default_name) {
-  if (std::optional<std::string> configured = non_empty_variable(environment, variable)) {
-    return expand_home(environment, std::move(*configured));
+  const std::optional<std::string> configured = non_empty_variable(environment, variable);
+  if (configured) {
+    return expand_home(environment, *configured);
   }
   const std::optional<std::string> home = non_empty_variable(environment, "HOME");
   if (!home) {
