@@ -1,7 +1,7 @@
 # Front door. `make test` is what CI runs; see README.md.
 PRESET ?= ci
 
-.PHONY: all deps build test unit lint format tidy stack-start stack-stop stack-status clean
+.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean
 
 all: build
 
@@ -26,9 +26,6 @@ lint:
 
 format:
 	tools/lint.sh --fix
-
-tidy: build
-	tools/lint.sh --tidy
 
 stack-start: deps
 	tools/stack/stack.sh start

@@ -9,7 +9,6 @@
 namespace dispatcher::app {
 namespace {
 
-constexpr int kDefaultMaxAttempts = 3;
 constexpr int kMostMaxAttempts = 20;
 
 core::Error config_error(std::string message) {
@@ -18,10 +17,11 @@ core::Error config_error(std::string message) {
   return error;
 }
 
+/// AWS_MAX_ATTEMPTS, or 0 when unset.
 core::Result<int> max_attempts(const core::config::Environment& environment) {
   const auto found = environment.find("AWS_MAX_ATTEMPTS");
   if (found == environment.end() || found->second.empty()) {
-    return kDefaultMaxAttempts;
+    return 0;  // unset: each service keeps its SDK default
   }
   int attempts = 0;
   const std::string& text = found->second;
@@ -68,10 +68,18 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
   }
   context->credentials_ = std::move(*credentials);
 
-  core::retry::RetryOptions retry_options = core::retry::RetryOptions::standard();
-  retry_options.max_attempts = *attempts;
+  // DynamoDB's SDK defaults (4 attempts, 25 ms base for non-throttling errors) differ from the
+  // other services'; AWS_MAX_ATTEMPTS, when set, applies to all of them as in the SDKs.
+  auto standard_options = core::retry::RetryOptions::standard();
+  auto dynamodb_options = core::retry::RetryOptions::dynamodb();
+  if (*attempts != 0) {
+    standard_options.max_attempts = *attempts;
+    dynamodb_options.max_attempts = *attempts;
+  }
   context->retry_policy_ = std::make_shared<core::retry::RetryPolicy>(
-      retry_options, core::retry::make_default_random_source());
+      standard_options, core::retry::make_default_random_source());
+  context->dynamodb_retry_policy_ = std::make_shared<core::retry::RetryPolicy>(
+      dynamodb_options, core::retry::make_default_random_source());
   return context;
 }
 
@@ -97,7 +105,12 @@ core::Result<std::shared_ptr<adapters::aws::JsonClient>> AwsContext::json_client
       adapters::aws::ServiceEndpoint{.url = endpoint->url,
                                      .signing_region = endpoint->signing_region,
                                      .signing_service = endpoint->signing_service},
-      http_, credentials_, retry_policy_, clock_);
+      http_, credentials_,
+      service.name == adapters::aws::kDynamoDbService.name ||
+              service.name == adapters::aws::kDynamoDbStreamsService.name
+          ? dynamodb_retry_policy_
+          : retry_policy_,
+      clock_);
 }
 
 }  // namespace dispatcher::app

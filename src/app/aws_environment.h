@@ -18,7 +18,8 @@ namespace dispatcher::app {
 
 /// What every AWS client of the process shares, resolved once from the environment as the AWS
 /// SDKs do: region, credentials chain, endpoint overrides, one HTTP client, one retry policy
-/// (AWS_MAX_ATTEMPTS, default 3).
+/// per service family (the SDKs' standard mode, DynamoDB's own defaults; AWS_MAX_ATTEMPTS
+/// overrides the number of attempts of both).
 class AwsContext {
  public:
   /// Errors (permanent, service "config"): no region, no or partial credentials, a malformed
@@ -53,6 +54,7 @@ class AwsContext {
   std::shared_ptr<adapters::http::Client> credentials_http_;
   std::shared_ptr<adapters::aws::CredentialsProvider> credentials_;
   std::shared_ptr<core::retry::RetryPolicy> retry_policy_;
+  std::shared_ptr<core::retry::RetryPolicy> dynamodb_retry_policy_;
 };
 
 }  // namespace dispatcher::app

@@ -1,6 +1,5 @@
 #include "adapters/event_store/dynamodb_event_store.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "core/dynamodb/attribute_value.h"
@@ -80,7 +79,8 @@ std::vector<core::Result<core::dispatch::EventPage>> DynamoDbEventStore::read_ev
     std::span<const core::dispatch::EventQuery> queries, core::Deadline deadline) {
   std::vector<dynamodb::QueryRequest> requests;
   requests.reserve(queries.size());
-  std::size_t max_items = 0;
+  std::vector<std::size_t> max_items;
+  max_items.reserve(queries.size());
   for (const auto& query : queries) {
     requests.push_back(dynamodb::QueryRequest{
         .table_name = tables_.events_table,
@@ -91,7 +91,7 @@ std::vector<core::Result<core::dispatch::EventPage>> DynamoDbEventStore::read_ev
         .consistent_read = true,
         .scan_index_forward = true,
     });
-    max_items = std::max(max_items, query.max_events);
+    max_items.push_back(query.max_events);
   }
   auto results = client_->query_pages(requests, max_items, deadline);
   std::vector<core::Result<core::dispatch::EventPage>> pages;
@@ -102,14 +102,8 @@ std::vector<core::Result<core::dispatch::EventPage>> DynamoDbEventStore::read_ev
       pages.emplace_back(core::fail(std::move(result.error())));
       continue;
     }
-    core::dispatch::EventPage page{.items = std::move(result->items),
-                                   .more_available = result->more_available()};
-    // The client reads up to the largest limit of the wave; each query keeps its own.
-    if (page.items.size() > queries[i].max_events) {
-      page.items.resize(queries[i].max_events);
-      page.more_available = true;
-    }
-    pages.emplace_back(std::move(page));
+    pages.emplace_back(core::dispatch::EventPage{.items = std::move(result->items),
+                                                 .more_available = result->more_available()});
   }
   return pages;
 }
