@@ -22,10 +22,10 @@ Result<StreamBatch> parse_stream_event(std::string_view event_json) {
   if (event.is_discarded()) {
     return fail(invalid_event("the stream event is not JSON"));
   }
-  return parse_stream_event(event);
+  return stream_batch_from_json(event);
 }
 
-Result<StreamBatch> parse_stream_event(const nlohmann::json& event) {
+Result<StreamBatch> stream_batch_from_json(const nlohmann::json& event) {
   if (!event.is_object()) {
     return fail(invalid_event("the stream event is not a JSON object"));
   }

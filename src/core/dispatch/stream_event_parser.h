@@ -25,7 +25,8 @@ namespace dispatcher::core::dispatch {
 /// batch cannot be acted on, nor can the failed record be named in a partial batch response.
 [[nodiscard]] Result<StreamBatch> parse_stream_event(std::string_view event_json);
 
-/// As above, for an event already parsed as JSON.
-[[nodiscard]] Result<StreamBatch> parse_stream_event(const nlohmann::json& event);
+/// As parse_stream_event, for an event already parsed as JSON. (A separate name: a std::string
+/// argument would convert to both std::string_view and nlohmann::json.)
+[[nodiscard]] Result<StreamBatch> stream_batch_from_json(const nlohmann::json& event);
 
 }  // namespace dispatcher::core::dispatch

@@ -1,0 +1,498 @@
+#include "core/dispatch/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/event_items.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_dynamodb.h"
+#include "fakes/fake_event_store.h"
+#include "fakes/fake_kafka.h"
+#include "fakes/faults.h"
+
+namespace dispatcher::core::dispatch {
+namespace {
+
+using namespace std::chrono_literals;
+using fakes::aggregate_id_of;
+using fakes::EntryFault;
+using fakes::PortCall;
+
+StreamRecord event_record(std::string sequence_number, std::string_view stream_id,
+                          std::int64_t version) {
+  return StreamRecord{.sequence_number = std::move(sequence_number),
+                      .aggregate_id = aggregate_id_of(stream_id),
+                      .version = version};
+}
+
+StreamRecord marker_record(std::string sequence_number, std::string_view stream_id) {
+  return event_record(std::move(sequence_number), stream_id, kMarkerVersion);
+}
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatchReport handle(std::vector<StreamRecord> records, std::chrono::milliseconds budget = 60s) {
+    Dispatcher dispatcher(store_, publisher_, clock_, options_);
+    return dispatcher.handle(StreamBatch{.records = std::move(records), .warnings = {}},
+                             clock_.now() + budget);
+  }
+
+  void write(std::string_view stream_id, std::initializer_list<std::int64_t> versions) {
+    for (const std::int64_t version : versions) {
+      table_.put_item(fakes::event_item(stream_id, version));
+    }
+  }
+
+  std::vector<std::int64_t> published(std::string_view stream_id) const {
+    std::vector<std::int64_t> versions;
+    for (const fakes::DeliveredMessage& delivered : kafka_.log()) {
+      if (delivered.message.key == stream_id) {
+        for (const Header& header : delivered.message.headers) {
+          if (header.first == "version") {
+            versions.push_back(std::stoll(header.second));
+          }
+        }
+      }
+    }
+    return versions;
+  }
+
+  std::optional<std::int64_t> offset(std::string_view stream_id) const {
+    return table_.offset(aggregate_id_of(stream_id));
+  }
+
+  std::string marker_trigger(std::string_view stream_id) const {
+    const dynamodb::Item* marker = table_.find(aggregate_id_of(stream_id), kMarkerVersion);
+    if (marker == nullptr) {
+      return "<no marker>";
+    }
+    const std::string* trigger = dynamodb::string_attribute(*marker, "trigger");
+    return trigger == nullptr ? "<no trigger>" : *trigger;
+  }
+
+  fakes::Faults faults_{7};
+  fakes::FakeClock clock_;
+  fakes::FakeDynamoDb table_{1, 7};
+  fakes::FakeKafka kafka_{3};
+  fakes::FakeEventStore store_{table_, faults_, clock_};
+  fakes::FakePublisher publisher_{kafka_, faults_, clock_};
+  DispatcherOptions options_{.topic = "orders-out"};
+};
+
+TEST_F(DispatcherTest, WritesOneMarkerPerAggregateWithNewEvents) {
+  const DispatchReport report =
+      handle({event_record("10", "a", 0), event_record("9", "b", 0), event_record("11", "a", 1)});
+  EXPECT_EQ(report.markers_written, 2U);
+  EXPECT_EQ(marker_trigger("a"), "11");
+  EXPECT_EQ(marker_trigger("b"), "9");
+  EXPECT_TRUE(kafka_.log().empty());
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+  EXPECT_EQ(publisher_.calls(), 0U);
+}
+
+TEST_F(DispatcherTest, EveryNewEventChangesTheMarkerSoTheDoorbellRingsAgain) {
+  std::ignore = handle({event_record("10", "a", 0)});
+  const std::size_t records_after_first = table_.stream_record_count();
+  std::ignore = handle({event_record("12", "a", 1)});
+  EXPECT_EQ(table_.stream_record_count(), records_after_first + 1) << "the doorbell did not ring";
+  EXPECT_EQ(marker_trigger("a"), "12");
+}
+
+TEST_F(DispatcherTest, RetriedBatchRingsNoExtraDoorbell) {
+  std::ignore = handle({event_record("10", "a", 0), event_record("12", "a", 1)});
+  const std::size_t records_after_first = table_.stream_record_count();
+  std::ignore = handle({event_record("10", "a", 0), event_record("12", "a", 1)});
+  EXPECT_EQ(table_.stream_record_count(), records_after_first);
+}
+
+TEST_F(DispatcherTest, PublishesContiguousRunInOrderAndCommitsItsLastVersion) {
+  write("a", {0, 1, 2});
+  const DispatchReport report = handle({marker_record("20", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(offset("a"), 2);
+  EXPECT_EQ(report.events_published, 3U);
+  EXPECT_EQ(report.aggregates_dispatched, 1U);
+  EXPECT_EQ(report.aggregates_published, 1U);
+  EXPECT_EQ(report.offsets_committed, 1U);
+  EXPECT_EQ(report.response.to_json(), R"({"batchItemFailures":[]})");
+}
+
+TEST_F(DispatcherTest, AbsentOffsetPublishesVersionZero) {
+  write("a", {0});
+  std::ignore = handle({marker_record("20", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(offset("a"), 0);
+}
+
+TEST_F(DispatcherTest, StartsRightAfterTheCommittedOffset) {
+  write("a", {0, 1, 2, 3});
+  ASSERT_TRUE(table_.commit_offset(aggregate_id_of("a"), 1));
+  std::ignore = handle({marker_record("20", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(offset("a"), 3);
+}
+
+TEST_F(DispatcherTest, MessagesGoToTheTopicKeyedByStreamIdWithContractHeaders) {
+  write("a", {0});
+  std::ignore = handle({marker_record("20", "a")});
+  ASSERT_EQ(kafka_.log().size(), 1U);
+  const OutgoingMessage& message = kafka_.log()[0].message;
+  EXPECT_EQ(message.topic, "orders-out");
+  EXPECT_EQ(message.key, "a");
+  EXPECT_EQ(message.value, *dynamodb::binary_attribute(fakes::event_item("a", 0), "data"));
+  EXPECT_EQ(message.headers.at(1), (Header{"messageId", fakes::event_id_of("a", 0)}));
+}
+
+TEST_F(DispatcherTest, NothingNewMeansNoPublishAndNoCommit) {
+  write("a", {0});
+  ASSERT_TRUE(table_.commit_offset(aggregate_id_of("a"), 0));
+  const DispatchReport report = handle({marker_record("20", "a")});
+  EXPECT_TRUE(kafka_.log().empty());
+  EXPECT_EQ(publisher_.calls(), 0U);
+  EXPECT_EQ(store_.calls().commit_offsets, 0U);
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+}
+
+TEST_F(DispatcherTest, GapHoldsOnlyItsAggregate) {
+  write("a", {0, 1, 3});
+  write("b", {0, 1});
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(published("b"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(offset("a"), 1);
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].aggregate_id, aggregate_id_of("a"));
+  EXPECT_EQ(report.held[0].hold.version, 2);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kGap);
+  // A hold is not a failure: the missing version's own record will ring the doorbell.
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+  EXPECT_TRUE(report.failed.empty());
+}
+
+TEST_F(DispatcherTest, FilledGapIsPublishedInOrderByTheNextDoorbell) {
+  write("a", {0, 2});
+  std::ignore = handle({marker_record("20", "a")});
+  write("a", {1});
+  std::ignore = handle({marker_record("30", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(offset("a"), 2);
+}
+
+TEST_F(DispatcherTest, PoisonEventHoldsOnlyItsAggregateAfterPublishingThePrefix) {
+  write("a", {0, 2});
+  dynamodb::Item poison = fakes::event_item("a", 1);
+  poison.erase("data");
+  table_.put_item(poison);
+  write("b", {0});
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(published("b"), (std::vector<std::int64_t>{0}));
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].hold.version, 1);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kPoison);
+  EXPECT_NE(report.held[0].hold.detail.find("data"), std::string::npos);
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+}
+
+TEST_F(DispatcherTest, FailedMarkerWriteReportsLowestEventSequenceNumberOfThatAggregate) {
+  faults_.script_entry_fault(PortCall::kWriteMarkers, aggregate_id_of("a"), EntryFault::kTransient);
+  const DispatchReport report = handle(
+      {event_record("300", "a", 0), event_record("200", "b", 0), event_record("250", "a", 1)});
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].aggregate_id, aggregate_id_of("a"));
+  EXPECT_EQ(report.failed[0].phase, Phase::kWriteMarkers);
+  EXPECT_EQ(report.failed[0].sequence_number, "250");
+  EXPECT_EQ(report.response.retry_from, "250");
+  EXPECT_EQ(report.markers_written, 1U);
+  EXPECT_EQ(marker_trigger("b"), "200");
+}
+
+TEST_F(DispatcherTest, TransientOffsetReadFailureOfOneAggregateLetsOthersCommit) {
+  write("a", {0});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kReadOffsets, aggregate_id_of("a"), EntryFault::kTransient);
+  const DispatchReport report = handle({marker_record("40", "a"), marker_record("41", "b")});
+  EXPECT_TRUE(published("a").empty());
+  EXPECT_EQ(offset("b"), 0);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kReadOffsets);
+  EXPECT_EQ(report.response.retry_from, "40");
+}
+
+TEST_F(DispatcherTest, TransientEventReadFailureReportsLowestMarkerSequenceNumber) {
+  write("a", {0});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kReadEvents, aggregate_id_of("a"), EntryFault::kTransient);
+  const DispatchReport report =
+      handle({marker_record("1000", "a"), marker_record("99", "b"), marker_record("998", "a")});
+  EXPECT_EQ(offset("b"), 0);
+  EXPECT_EQ(offset("a"), std::nullopt);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kReadEvents);
+  EXPECT_EQ(report.response.retry_from, "998");
+}
+
+TEST_F(DispatcherTest, PublishFailureCommitsTheDeliveredPrefixAndReportsFailure) {
+  write("a", {0, 1, 2, 3});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kTransient, 2);
+  const DispatchReport report = handle({marker_record("50", "a"), marker_record("51", "b")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(offset("a"), 1);
+  EXPECT_EQ(offset("b"), 0);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kPublish);
+  EXPECT_EQ(report.failed[0].uncommitted_messages, 0U);
+  EXPECT_EQ(report.response.retry_from, "50");
+}
+
+TEST_F(DispatcherTest, PublishFailureOfFirstMessageCommitsNothingForThatAggregate) {
+  write("a", {0, 1});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kTransient, 0);
+  const DispatchReport report = handle({marker_record("50", "a")});
+  EXPECT_EQ(offset("a"), std::nullopt);
+  EXPECT_EQ(store_.calls().commit_offsets, 0U);
+  EXPECT_EQ(report.response.retry_from, "50");
+}
+
+TEST_F(DispatcherTest, PermanentPublishErrorHoldsTheAggregateWithoutBatchFailure) {
+  write("a", {0, 1, 2});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kPermanent, 1);
+  const DispatchReport report = handle({marker_record("50", "a")});
+  EXPECT_EQ(offset("a"), 0);
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].hold.version, 1);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kPoison);
+  EXPECT_NE(report.held[0].hold.detail.find("MSG_SIZE_TOO_LARGE"), std::string::npos);
+  EXPECT_TRUE(report.failed.empty());
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+}
+
+TEST_F(DispatcherTest, CommitFailureReportsPublishedButUncommittedMessages) {
+  write("a", {0, 1, 2});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kCommitOffsets, aggregate_id_of("a"),
+                             EntryFault::kTransient);
+  const DispatchReport report = handle({marker_record("60", "a"), marker_record("61", "b")});
+  EXPECT_EQ(offset("a"), std::nullopt);
+  EXPECT_EQ(offset("b"), 0);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kCommitOffsets);
+  EXPECT_EQ(report.failed[0].uncommitted_messages, 3U);
+  EXPECT_EQ(report.response.retry_from, "60");
+}
+
+TEST_F(DispatcherTest, RetryAfterCommitFailureResendsAContiguousSuffixThenCommits) {
+  write("a", {0, 1, 2});
+  faults_.script_entry_fault(PortCall::kCommitOffsets, aggregate_id_of("a"),
+                             EntryFault::kTransient);
+  std::ignore = handle({marker_record("60", "a")});
+  const DispatchReport retry = handle({marker_record("60", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1, 2, 0, 1, 2}));
+  EXPECT_EQ(offset("a"), 2);
+  EXPECT_EQ(retry.response.retry_from, std::nullopt);
+}
+
+TEST_F(DispatcherTest, CappedAggregateRingsItsDoorbellAgainWithANewTrigger) {
+  options_.max_events_per_aggregate = 2;
+  write("a", {0, 1, 2, 3, 4});
+  const std::size_t records_before = table_.stream_record_count();
+  const DispatchReport report = handle({marker_record("70", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(offset("a"), 1);
+  EXPECT_EQ(report.continuations, 1U);
+  EXPECT_EQ(marker_trigger("a"), "continue:1");
+  EXPECT_EQ(table_.stream_record_count(), records_before + 1);
+
+  const DispatchReport next = handle({marker_record("80", "a")});
+  EXPECT_EQ(marker_trigger("a"), "continue:3");
+  const DispatchReport last = handle({marker_record("90", "a")});
+  EXPECT_EQ(last.continuations, 0U);
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(next.continuations, 1U);
+}
+
+TEST_F(DispatcherTest, NoContinuationWhenThePageHoldsEverything) {
+  options_.max_events_per_aggregate = 3;
+  write("a", {0, 1, 2});
+  const DispatchReport report = handle({marker_record("70", "a")});
+  EXPECT_EQ(report.continuations, 0U);
+  EXPECT_EQ(marker_trigger("a"), "<no marker>");
+}
+
+TEST_F(DispatcherTest, NoContinuationForAHeldAggregate) {
+  options_.max_events_per_aggregate = 2;
+  write("a", {0, 2, 3});
+  const DispatchReport report = handle({marker_record("70", "a")});
+  EXPECT_EQ(report.continuations, 0U);
+  ASSERT_EQ(report.held.size(), 1U);
+}
+
+TEST_F(DispatcherTest, FailedContinuationIsReportedForRetry) {
+  options_.max_events_per_aggregate = 1;
+  write("a", {0, 1});
+  faults_.script_entry_fault(PortCall::kWriteMarkers, aggregate_id_of("a"), EntryFault::kTransient);
+  const DispatchReport report = handle({marker_record("70", "a")});
+  EXPECT_EQ(offset("a"), 0);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kContinue);
+  EXPECT_EQ(report.failed[0].uncommitted_messages, 0U);
+  EXPECT_EQ(report.response.retry_from, "70");
+}
+
+TEST_F(DispatcherTest, StartsNoWaveWithLessThanTheSafetyMarginLeft) {
+  write("a", {0});
+  const DispatchReport report =
+      handle({event_record("5", "b", 0), marker_record("7", "a")}, /*budget=*/1999ms);
+  EXPECT_EQ(store_.calls().write_markers + store_.calls().read_offsets, 0U);
+  EXPECT_EQ(publisher_.calls(), 0U);
+  ASSERT_EQ(report.failed.size(), 2U);
+  for (const FailedAggregate& failure : report.failed) {
+    EXPECT_EQ(failure.error.code, "DeadlineExceeded");
+    EXPECT_TRUE(failure.error.retryable());
+  }
+  EXPECT_EQ(report.response.retry_from, "5");
+}
+
+TEST_F(DispatcherTest, CommitSkippedAtDeadlineReportsPublishedButUncommittedMessages) {
+  write("a", {0, 1});
+  publisher_.before_call = [this] { clock_.advance(10s); };
+  const DispatchReport report = handle({marker_record("7", "a")}, /*budget=*/11s);
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(store_.calls().commit_offsets, 0U);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kCommitOffsets);
+  EXPECT_EQ(report.failed[0].uncommitted_messages, 2U);
+  EXPECT_EQ(report.response.retry_from, "7");
+}
+
+TEST_F(DispatcherTest, WaveCountDoesNotGrowWithTheNumberOfAggregates) {
+  std::vector<StreamRecord> records;
+  for (int index = 0; index < 200; ++index) {
+    const std::string stream_id = "s" + std::to_string(index);
+    write(stream_id, {0, 1});
+    records.push_back(marker_record(std::to_string(1000 + index), stream_id));
+    records.push_back(event_record(std::to_string(5000 + index), "new-" + stream_id, 0));
+  }
+  options_.max_events_per_aggregate = 1;  // every aggregate also needs a continuation
+  const DispatchReport report = handle(records);
+  EXPECT_EQ(store_.calls().write_markers, 2U);  // doorbells + continuations
+  EXPECT_EQ(store_.calls().read_offsets, 1U);
+  EXPECT_EQ(store_.calls().read_events, 1U);
+  EXPECT_EQ(store_.calls().commit_offsets, 1U);
+  EXPECT_EQ(publisher_.calls(), 1U);
+  EXPECT_EQ(report.events_published, 200U);
+  EXPECT_EQ(report.continuations, 200U);
+  EXPECT_EQ(report.markers_written, 200U);
+}
+
+TEST_F(DispatcherTest, ReportsCountsWarningsAndPhaseDurations) {
+  write("a", {0, 1});
+  store_.before_call = [this] { clock_.advance(5ms); };
+  publisher_.before_call = [this] { clock_.advance(7ms); };
+  Dispatcher dispatcher(store_, publisher_, clock_, options_);
+  const DispatchReport report = dispatcher.handle(
+      StreamBatch{.records = {marker_record("9", "a"), event_record("8", "b", 0),
+                              event_record("10", "c", -5)},
+                  .warnings = {Warning{.code = "RemoveRecordIgnored", .sequence_number = "7"}}},
+      clock_.now() + 60s);
+  EXPECT_EQ(report.records, 3U);
+  ASSERT_EQ(report.warnings.size(), 2U);
+  EXPECT_EQ(report.warnings[0].code, "RemoveRecordIgnored");
+  EXPECT_EQ(report.warnings[1].code, "UnknownNegativeVersion");
+  EXPECT_EQ(report.duration(Phase::kWriteMarkers), 5ms);
+  EXPECT_EQ(report.duration(Phase::kReadOffsets), 5ms);
+  EXPECT_EQ(report.duration(Phase::kReadEvents), 5ms);
+  EXPECT_EQ(report.duration(Phase::kPublish), 7ms);
+  EXPECT_EQ(report.duration(Phase::kCommitOffsets), 5ms);
+  EXPECT_EQ(report.duration(Phase::kContinue), 0ms);
+  EXPECT_STREQ(phase_name(Phase::kCommitOffsets), "commit-offsets");
+}
+
+/// A store that breaks its promises, to check the dispatcher does not trust it blindly.
+class MisbehavingEventStore final : public EventStore {
+ public:
+  explicit MisbehavingEventStore(EventStore& inner) : inner_(inner) {}
+  std::vector<Status> write_markers(std::span<const MarkerWrite> markers,
+                                    Deadline deadline) override {
+    return inner_.write_markers(markers, deadline);
+  }
+  std::vector<Result<std::optional<std::int64_t>>> read_offsets(std::span<const AggregateId> ids,
+                                                                Deadline deadline) override {
+    auto offsets = inner_.read_offsets(ids, deadline);
+    if (drop_last_offset && !offsets.empty()) {
+      offsets.pop_back();
+    }
+    return offsets;
+  }
+  std::vector<Result<EventPage>> read_events(std::span<const EventQuery> queries,
+                                             Deadline deadline) override {
+    auto pages = inner_.read_events(queries, deadline);
+    if (repeat_last_item) {
+      for (auto& page : pages) {
+        if (page && !page->items.empty()) {
+          page->items.push_back(page->items.back());
+        }
+      }
+    }
+    return pages;
+  }
+  std::vector<Status> commit_offsets(std::span<const OffsetCommit> commits,
+                                     Deadline deadline) override {
+    return inner_.commit_offsets(commits, deadline);
+  }
+  bool drop_last_offset = false;
+  bool repeat_last_item = false;
+
+ private:
+  EventStore& inner_;
+};
+
+TEST_F(DispatcherTest, PortAnsweringTooFewResultsFailsTheUnansweredAggregates) {
+  write("a", {0});
+  write("b", {0});
+  MisbehavingEventStore store(store_);
+  store.drop_last_offset = true;
+  Dispatcher dispatcher(store, publisher_, clock_, options_);
+  const DispatchReport report = dispatcher.handle(
+      StreamBatch{.records = {marker_record("1", "a"), marker_record("2", "b")}, .warnings = {}},
+      clock_.now() + 60s);
+  EXPECT_EQ(offset("a"), 0);
+  EXPECT_EQ(offset("b"), std::nullopt);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].error.code, "PortContractViolation");
+  EXPECT_EQ(report.response.retry_from, "2");
+}
+
+TEST_F(DispatcherTest, OutOfOrderPagePublishesTheValidPrefixThenFails) {
+  write("a", {0, 1});
+  MisbehavingEventStore store(store_);
+  store.repeat_last_item = true;
+  Dispatcher dispatcher(store, publisher_, clock_, options_);
+  const DispatchReport report = dispatcher.handle(
+      StreamBatch{.records = {marker_record("3", "a")}, .warnings = {}}, clock_.now() + 60s);
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(offset("a"), 1);
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].error.code, "EventOrderViolation");
+  EXPECT_EQ(report.failed[0].phase, Phase::kPlanRuns);
+  EXPECT_EQ(report.response.retry_from, "3");
+}
+
+TEST_F(DispatcherTest, RejectsUnusableOptions) {
+  const auto construct = [this](DispatcherOptions options) {
+    Dispatcher dispatcher(store_, publisher_, clock_, std::move(options));
+  };
+  EXPECT_THROW(construct(DispatcherOptions{.topic = ""}), std::invalid_argument);
+  EXPECT_THROW(construct(DispatcherOptions{.topic = "t", .first_event_version = -1}),
+               std::invalid_argument);
+  EXPECT_THROW(construct(DispatcherOptions{.topic = "t", .max_events_per_aggregate = 0}),
+               std::invalid_argument);
+  EXPECT_THROW(construct(DispatcherOptions{.topic = "t", .max_message_bytes = 0}),
+               std::invalid_argument);
+  EXPECT_THROW(construct(DispatcherOptions{.topic = "t", .deadline_safety_margin = -1ms}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(construct(DispatcherOptions{.topic = "t"}));
+}
+
+}  // namespace
+}  // namespace dispatcher::core::dispatch

@@ -1,0 +1,110 @@
+#pragma once
+
+// Lambda's DynamoDB Streams event source mapping, modelled around the real Dispatcher and the
+// in-memory ports: per shard, batches of random size from the checkpoint; a partial batch
+// response moves the checkpoint to the reported record (Lambda retries from there); a crash
+// redelivers the whole batch. Shards are consumed in any interleaving the caller chooses. A
+// checker compares what reached Kafka with what was written, against DESIGN §3.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dispatch/dispatcher.h"
+#include "fakes/constant_trigger_event_store.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_dynamodb.h"
+#include "fakes/fake_event_store.h"
+#include "fakes/fake_kafka.h"
+#include "fakes/faults.h"
+
+namespace dispatcher::fakes {
+
+namespace dispatch = core::dispatch;
+namespace dynamodb = core::dynamodb;
+
+struct SimulationOptions {
+  std::size_t shard_count = 2;
+  std::size_t kafka_partitions = 3;
+  std::size_t max_batch_size = 10;
+  dispatch::DispatcherOptions dispatcher{.topic = "events"};
+  /// The time Lambda gives one invocation.
+  std::chrono::milliseconds invocation_budget{60000};
+  /// Replace every marker trigger by a constant (the original's bug), to show the checker sees it.
+  bool constant_marker_trigger = false;
+};
+
+class StreamSimulation {
+ public:
+  StreamSimulation(SimulationOptions options, std::uint64_t seed);
+
+  /// A writer appends a valid event (the seed schema) to a stream.
+  void write_event(std::string_view stream_id, std::int64_t version);
+  /// A writer puts any item; `counts_as_event` says whether it must reach Kafka (a valid event).
+  void write_item(const dynamodb::Item& item, bool counts_as_event);
+
+  [[nodiscard]] bool has_pending_records() const;
+  /// Delivers one batch from a random shard with pending records; false when none is pending.
+  bool deliver_batch();
+  /// Delivers one batch from `shard`; false when it has nothing pending.
+  bool deliver_batch(std::size_t shard);
+  /// Delivers batches until nothing is pending; false when `max_batches` ran out first.
+  bool drain(std::size_t max_batches);
+
+  /// Called before every port call (the scheduler's concurrent writers act there).
+  std::function<void()> between_port_calls;
+
+  /// Every way the run broke a guarantee, in words; empty when none. Streams in
+  /// `may_be_incomplete` (held on purpose) are checked for order and duplicates, not completeness.
+  [[nodiscard]] std::vector<std::string> check_guarantees(
+      const std::set<std::string>& may_be_incomplete = {}) const;
+
+  /// Versions of the stream's messages in the order Kafka received them (re-sends included).
+  [[nodiscard]] std::vector<std::int64_t> published_versions(std::string_view stream_id) const;
+
+  [[nodiscard]] Faults& faults() noexcept { return faults_; }
+  [[nodiscard]] FakeDynamoDb& table() noexcept { return table_; }
+  [[nodiscard]] const FakeKafka& kafka() const noexcept { return kafka_; }
+  /// For tests of the checker itself, which tamper with the log.
+  [[nodiscard]] FakeKafka& kafka() noexcept { return kafka_; }
+  [[nodiscard]] FakeClock& clock() noexcept { return clock_; }
+  [[nodiscard]] const FakeEventStore& store() const noexcept { return store_; }
+  [[nodiscard]] const std::vector<dispatch::DispatchReport>& reports() const noexcept {
+    return reports_;
+  }
+  [[nodiscard]] std::size_t invocations() const noexcept { return invocation_; }
+
+ private:
+  void on_offset_write(const dispatch::OffsetCommit& commit,
+                       std::optional<std::int64_t> stored_before);
+  [[nodiscard]] std::string lambda_event_json(std::size_t shard, std::size_t first,
+                                              std::size_t count) const;
+
+  SimulationOptions options_;
+  std::mt19937_64 schedule_random_;
+  Faults faults_;
+  FakeClock clock_;
+  FakeDynamoDb table_;
+  FakeKafka kafka_;
+  FakeEventStore store_;
+  FakePublisher publisher_;
+  std::unique_ptr<ConstantTriggerEventStore> constant_trigger_store_;
+  dispatch::Dispatcher dispatcher_;
+
+  std::vector<std::size_t> checkpoints_;  ///< per shard: index of the next record to deliver
+  std::uint64_t invocation_ = 0;
+  std::set<std::uint64_t> disturbed_invocations_;  ///< a fault, crash or deadline hit them
+  std::vector<dispatch::DispatchReport> reports_;
+  std::map<std::string, std::set<std::int64_t>> written_;  ///< stream id -> valid event versions
+  mutable std::vector<std::string> violations_;
+};
+
+}  // namespace dispatcher::fakes

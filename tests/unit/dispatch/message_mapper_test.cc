@@ -1,0 +1,172 @@
+#include "core/dispatch/message_mapper.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/event_items.h"
+
+namespace dispatcher::core::dispatch {
+namespace {
+
+using dynamodb::AttributeMap;
+using dynamodb::AttributeValue;
+using dynamodb::Item;
+
+MessageMapper mapper(std::size_t max_message_bytes = 1000000) {
+  return MessageMapper(
+      MessageMapperOptions{.topic = "orders-out", .max_message_bytes = max_message_bytes});
+}
+
+Item seed_item() {
+  return Item{
+      {"id", dynamodb::string_value("Order:o-17")},
+      {"version", dynamodb::number_value("42")},
+      {"streamType", dynamodb::string_value("Order")},
+      {"streamId", dynamodb::string_value("o-17")},
+      {"eventId", dynamodb::string_value("3f1c")},
+      {"data", dynamodb::binary_value(std::string("\x00\xff{\"a\":1}", 9))},
+      {"timestamp", dynamodb::number_value("1700000000123")},
+      {"eventType", dynamodb::string_value("OrderPlaced")},
+      {"headers", AttributeValue{AttributeMap{{"traceparent", dynamodb::string_value("00-abc")},
+                                              {"correlationId", dynamodb::string_value("c-9")}}}},
+  };
+}
+
+TEST(MessageMapper, MapsSeedItemExactlyAsTheContractSays) {
+  const auto message = mapper().map(seed_item());
+  ASSERT_TRUE(message.has_value()) << message.error().describe();
+  EXPECT_EQ(message->topic, "orders-out");
+  EXPECT_EQ(message->key, "o-17");
+  EXPECT_EQ(message->value, std::string("\x00\xff{\"a\":1}", 9));
+  // The item's headers first (in name order), then the six standard ones.
+  EXPECT_EQ(message->headers, (std::vector<Header>{{"correlationId", "c-9"},
+                                                   {"traceparent", "00-abc"},
+                                                   {"messageId", "3f1c"},
+                                                   {"messageType", "OrderPlaced"},
+                                                   {"streamType", "Order"},
+                                                   {"streamId", "o-17"},
+                                                   {"version", "42"},
+                                                   {"timestamp", "1700000000123"}}));
+}
+
+TEST(MessageMapper, VersionAndTimestampKeepTheExactDecimalText) {
+  Item item = seed_item();
+  item["timestamp"] = dynamodb::number_value("1700000000.125");
+  item["version"] = dynamodb::number_value("0");
+  const auto message = mapper().map(item);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->headers[message->headers.size() - 2], (Header{"version", "0"}));
+  EXPECT_EQ(message->headers.back(), (Header{"timestamp", "1700000000.125"}));
+}
+
+TEST(MessageMapper, HeadersAttributeIsOptional) {
+  Item item = seed_item();
+  item.erase("headers");
+  const auto message = mapper().map(item);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->headers.size(), 6U);
+  EXPECT_EQ(message->headers.front(), (Header{"messageId", "3f1c"}));
+}
+
+TEST(MessageMapper, EmptyDataIsAValidEmptyValue) {
+  Item item = seed_item();
+  item["data"] = dynamodb::binary_value("");
+  const auto message = mapper().map(item);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_TRUE(message->value.empty());
+}
+
+struct PoisonCase {
+  const char* name;
+  const char* attribute;
+  AttributeValue replacement;  ///< Null{} alternative stands for "remove"
+  bool remove = false;
+};
+
+class MessageMapperPoison : public ::testing::TestWithParam<PoisonCase> {};
+
+TEST_P(MessageMapperPoison, RejectsItemThatCannotBecomeAValidMessage) {
+  const PoisonCase& poison_case = GetParam();
+  Item item = seed_item();
+  if (poison_case.remove) {
+    item.erase(poison_case.attribute);
+  } else {
+    item[poison_case.attribute] = poison_case.replacement;
+  }
+  const auto message = mapper().map(item);
+  ASSERT_FALSE(message.has_value());
+  EXPECT_FALSE(message.error().retryable());
+  EXPECT_EQ(message.error().code, "InvalidItem");
+  EXPECT_NE(message.error().message.find(poison_case.attribute), std::string::npos)
+      << message.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RequiredAttributes, MessageMapperPoison,
+    ::testing::Values(
+        PoisonCase{"MissingId", "id", {}, true},
+        PoisonCase{"NumericId", "id", dynamodb::integer_value(1)},
+        PoisonCase{"MissingVersion", "version", {}, true},
+        PoisonCase{"FractionalVersion", "version", dynamodb::number_value("1.5")},
+        PoisonCase{"StringVersion", "version", dynamodb::string_value("1")},
+        PoisonCase{"MissingStreamType", "streamType", {}, true},
+        PoisonCase{"MissingStreamId", "streamId", {}, true},
+        PoisonCase{"BinaryStreamId", "streamId", dynamodb::binary_value("o-17")},
+        PoisonCase{"MissingEventId", "eventId", {}, true},
+        PoisonCase{"MissingData", "data", {}, true},
+        PoisonCase{"StringData", "data", dynamodb::string_value("{}")},
+        PoisonCase{"MissingTimestamp", "timestamp", {}, true},
+        PoisonCase{"StringTimestamp", "timestamp", dynamodb::string_value("2024-01-01")},
+        PoisonCase{"MissingEventType", "eventType", {}, true},
+        PoisonCase{"ListHeaders", "headers", AttributeValue{dynamodb::AttributeList{}}},
+        PoisonCase{"NumericHeaderValue", "headers",
+                   AttributeValue{AttributeMap{{"retries", dynamodb::integer_value(3)}}}}),
+    [](const ::testing::TestParamInfo<PoisonCase>& param_info) { return param_info.param.name; });
+
+TEST(MessageMapper, ErrorNamesTheEventVersionButNoValue) {
+  Item item = seed_item();
+  item["eventId"] = dynamodb::integer_value(12345);
+  const auto message = mapper().map(item);
+  ASSERT_FALSE(message.has_value());
+  EXPECT_NE(message.error().message.find("version 42"), std::string::npos);
+  EXPECT_EQ(message.error().message.find("12345"), std::string::npos);
+}
+
+TEST(MessageMapper, RejectsMessageOverTheSizeLimit) {
+  const auto exact = mapper().map(seed_item());
+  ASSERT_TRUE(exact.has_value());
+  const std::size_t size = message_size(*exact);
+  EXPECT_TRUE(mapper(size).map(seed_item()).has_value());
+  const auto too_large = mapper(size - 1).map(seed_item());
+  ASSERT_FALSE(too_large.has_value());
+  EXPECT_EQ(too_large.error().code, "MessageTooLarge");
+  EXPECT_FALSE(too_large.error().retryable());
+}
+
+TEST(MessageMapper, MessageSizeCountsKeyValueAndHeaders) {
+  const OutgoingMessage message{
+      .topic = "t", .key = "ab", .value = "cde", .headers = {{"f", "gh"}}};
+  EXPECT_EQ(message_size(message), 8U);
+}
+
+TEST(EventVersion, ReadsIntegerVersion) {
+  EXPECT_EQ(event_version(seed_item()), 42);
+  Item item = seed_item();
+  item["version"] = dynamodb::number_value("-1001");
+  EXPECT_EQ(event_version(item), -1001);
+}
+
+TEST(EventVersion, RejectsMissingOrNonIntegerVersion) {
+  Item item = seed_item();
+  item.erase("version");
+  EXPECT_FALSE(event_version(item).has_value());
+  item["version"] = dynamodb::number_value("2.5");
+  EXPECT_FALSE(event_version(item).has_value());
+}
+
+TEST(MessageMapper, TestWritersItemsAreValid) {
+  // The simulation counts fakes::event_item as a valid event; keep that true.
+  EXPECT_TRUE(mapper().map(fakes::event_item("s-1", 0)).has_value());
+}
+
+}  // namespace
+}  // namespace dispatcher::core::dispatch

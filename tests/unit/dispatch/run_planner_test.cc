@@ -1,0 +1,119 @@
+#include "core/dispatch/run_planner.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes/event_items.h"
+
+namespace dispatcher::core::dispatch {
+namespace {
+
+using dynamodb::Item;
+
+RunPlanner planner(std::int64_t first_event_version = 0, std::size_t max_message_bytes = 1000000) {
+  return RunPlanner(
+      MessageMapper(MessageMapperOptions{.topic = "out", .max_message_bytes = max_message_bytes}),
+      PoisonPolicy::kHold, first_event_version);
+}
+
+std::vector<Item> items(std::initializer_list<std::int64_t> versions) {
+  std::vector<Item> result;
+  for (const std::int64_t version : versions) {
+    result.push_back(fakes::event_item("s", version));
+  }
+  return result;
+}
+
+std::vector<std::string> versions_of(const AggregateRun& run) {
+  std::vector<std::string> versions;
+  for (const OutgoingMessage& message : run.messages) {
+    for (const Header& header : message.headers) {
+      if (header.first == "version") {
+        versions.push_back(header.second);
+      }
+    }
+  }
+  return versions;
+}
+
+TEST(RunPlanner, PublishesWholePageWhenContiguous) {
+  const AggregateRun run = planner().plan(std::nullopt, items({0, 1, 2}));
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_TRUE(run.covers_page);
+  EXPECT_FALSE(run.hold.has_value());
+  EXPECT_EQ(run.last_version(), 2);
+}
+
+TEST(RunPlanner, HoldsAtGapAndPublishesThePrefix) {
+  const AggregateRun run = planner().plan(3, items({4, 5, 7}));
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"4", "5"}));
+  ASSERT_TRUE(run.hold.has_value());
+  EXPECT_EQ(run.hold->version, 6);
+  EXPECT_EQ(run.hold->reason, HoldReason::kGap);
+  EXPECT_FALSE(run.covers_page);
+}
+
+TEST(RunPlanner, HoldsBeforePoisonEventAndPublishesThePrefix) {
+  std::vector<Item> page = items({4, 5, 6});
+  page[1].erase("eventId");
+  const AggregateRun run = planner().plan(3, page);
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"4"}));
+  ASSERT_TRUE(run.hold.has_value());
+  EXPECT_EQ(run.hold->version, 5);
+  EXPECT_EQ(run.hold->reason, HoldReason::kPoison);
+  EXPECT_NE(run.hold->detail.find("eventId"), std::string::npos);
+}
+
+TEST(RunPlanner, PoisonBeforeAGapIsTheHold) {
+  std::vector<Item> page = items({4, 5, 9});
+  page[0]["data"] = dynamodb::string_value("not bytes");
+  const AggregateRun run = planner().plan(3, page);
+  EXPECT_TRUE(run.messages.empty());
+  ASSERT_TRUE(run.hold.has_value());
+  EXPECT_EQ(run.hold->version, 4);
+  EXPECT_EQ(run.hold->reason, HoldReason::kPoison);
+}
+
+TEST(RunPlanner, UnreadableVersionIsPoisonAtTheNextExpectedVersion) {
+  std::vector<Item> page = items({4, 5});
+  page[1]["version"] = dynamodb::number_value("5.5");
+  const AggregateRun run = planner().plan(3, page);
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"4"}));
+  ASSERT_TRUE(run.hold.has_value());
+  EXPECT_EQ(run.hold->version, 5);
+  EXPECT_EQ(run.hold->reason, HoldReason::kPoison);
+}
+
+TEST(RunPlanner, OversizedEventIsPoison) {
+  std::vector<Item> page = items({0, 1});
+  page[1]["data"] = dynamodb::binary_value(std::string(2000, 'x'));
+  const AggregateRun run = planner(0, 1000).plan(std::nullopt, page);
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"0"}));
+  ASSERT_TRUE(run.hold.has_value());
+  EXPECT_EQ(run.hold->version, 1);
+  EXPECT_NE(run.hold->detail.find("MessageTooLarge"), std::string::npos);
+}
+
+TEST(RunPlanner, OutOfOrderPageIsAnErrorAfterTheValidPrefix) {
+  const AggregateRun run = planner().plan(3, items({4, 5, 5}));
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"4", "5"}));
+  ASSERT_TRUE(run.error.has_value());
+  EXPECT_EQ(run.error->code, "EventOrderViolation");
+  EXPECT_FALSE(run.hold.has_value());
+  EXPECT_FALSE(run.covers_page);
+}
+
+TEST(RunPlanner, AbsentOffsetStartsAtConfiguredFirstVersion) {
+  const AggregateRun run = planner(1).plan(std::nullopt, items({1, 2}));
+  EXPECT_EQ(run.first_version, 1);
+  EXPECT_EQ(versions_of(run), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(RunPlanner, EmptyPageCoversThePage) {
+  const AggregateRun run = planner().plan(7, {});
+  EXPECT_TRUE(run.messages.empty());
+  EXPECT_TRUE(run.covers_page);
+  EXPECT_EQ(run.last_version(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace dispatcher::core::dispatch
