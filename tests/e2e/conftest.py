@@ -10,7 +10,6 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import botocore.exceptions
@@ -140,6 +140,8 @@ class EventSourceMapping:
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
+        if self._stop.is_set():
+            return
         self._stop.set()
         threads = ([self._coordinator] if self._coordinator else []) + list(self._threads.values())
         for thread in threads:
