@@ -17,14 +17,17 @@ core::ErrorKind kafka_error_kind(rd_kafka_resp_err_t code) noexcept {
     case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
     case RD_KAFKA_RESP_ERR__INVALID_ARG:
     case RD_KAFKA_RESP_ERR__BAD_MSG:
-    // Its topic cannot take it: missing (when the cluster does not create topics), invalid name,
-    // or not writable by this principal.
+      return core::ErrorKind::kPermanent;
+
+    // The topic cannot take any message (missing where the cluster does not create topics, invalid
+    // name, not writable by this principal): a deployment fault, not the event's. Retryable, so the
+    // batch fails and Lambda retries it until the topic is fixed, instead of every aggregate being
+    // held as if each event were poison.
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
     case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-      return core::ErrorKind::kPermanent;
 
     // The cluster or the connection is unwell, or the deadline cut the wait short: the next wave
     // (or Lambda's retry of the batch) can succeed.

@@ -193,7 +193,7 @@ TEST(KafkaPublisherMock, FatalIdempotenceErrorIsRetryableAndNextWaveUsesANewProd
   EXPECT_EQ(stored_message_count(cluster.bootstrap_servers(), topic), 4);
 }
 
-TEST(KafkaPublisherMock, UnknownTopicWithoutAutoCreationIsPermanentAndSparesOtherRuns) {
+TEST(KafkaPublisherMock, UnknownTopicWithoutAutoCreationIsRetryableAndSparesOtherRuns) {
   const MockCluster cluster(1);
   const std::string existing = unique_topic("exists");
   cluster.create_topic(existing, 1);
@@ -212,7 +212,7 @@ TEST(KafkaPublisherMock, UnknownTopicWithoutAutoCreationIsPermanentAndSparesOthe
 
   EXPECT_EQ(outcomes[0].delivered, 0U);
   ASSERT_TRUE(outcomes[0].error.has_value());
-  EXPECT_FALSE(outcomes[0].error->retryable()) << outcomes[0].error->describe();
+  EXPECT_TRUE(outcomes[0].error->retryable()) << outcomes[0].error->describe();
   EXPECT_THAT(outcomes[0].error->code, ::testing::AnyOf("_UNKNOWN_TOPIC", "UNKNOWN_TOPIC_OR_PART"));
   EXPECT_EQ(outcomes[1].delivered, 3U);
   EXPECT_FALSE(outcomes[1].error.has_value());

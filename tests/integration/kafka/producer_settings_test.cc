@@ -142,11 +142,17 @@ TEST(KafkaLog, ScrubsValuesOfSensitivePropertiesFromLogLines) {
 }
 
 TEST(KafkaErrorKind, MessageFaultsArePermanent) {
-  for (const auto code :
-       {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_RECORD,
-        RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-        RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC}) {
+  for (const auto code : {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_RECORD,
+                          RD_KAFKA_RESP_ERR__INVALID_ARG}) {
     EXPECT_EQ(kafka_error_kind(code), core::ErrorKind::kPermanent) << rd_kafka_err2name(code);
+  }
+}
+
+TEST(KafkaErrorKind, TopicFaultsAreRetryableSoAMisconfiguredTopicHoldsNoAggregate) {
+  for (const auto code :
+       {RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+        RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC}) {
+    EXPECT_EQ(kafka_error_kind(code), core::ErrorKind::kRetryable) << rd_kafka_err2name(code);
   }
 }
 
