@@ -101,11 +101,7 @@ core::Result<std::shared_ptr<adapters::aws::JsonClient>> AwsContext::json_client
     return core::fail(std::move(endpoint.error()));
   }
   return std::make_shared<adapters::aws::JsonClient>(
-      service,
-      adapters::aws::ServiceEndpoint{.url = endpoint->url,
-                                     .signing_region = endpoint->signing_region,
-                                     .signing_service = endpoint->signing_service},
-      http_, credentials_,
+      service, std::move(*endpoint), http_, credentials_,
       service.name == adapters::aws::kDynamoDbService.name ||
               service.name == adapters::aws::kDynamoDbStreamsService.name
           ? dynamodb_retry_policy_

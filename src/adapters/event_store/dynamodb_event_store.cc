@@ -96,8 +96,7 @@ std::vector<core::Result<core::dispatch::EventPage>> DynamoDbEventStore::read_ev
   auto results = client_->query_pages(requests, max_items, deadline);
   std::vector<core::Result<core::dispatch::EventPage>> pages;
   pages.reserve(results.size());
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    auto& result = results[i];
+  for (auto& result : results) {
     if (!result) {
       pages.emplace_back(core::fail(std::move(result.error())));
       continue;
