@@ -5,6 +5,8 @@
 #include <charconv>
 #include <limits>
 
+#include "core/dispatch/topic_template.h"
+
 namespace dispatcher::core::config {
 namespace {
 
@@ -115,6 +117,13 @@ SaslMechanism sasl_mechanism_setting(const Environment& environment, bool sasl_c
   if (text.empty()) {
     return sasl_configured ? SaslMechanism::kScramSha512 : SaslMechanism::kNone;
   }
+  if (text == "AWS_MSK_IAM") {
+    if (sasl_configured) {
+      problems.add("KAFKA_SASL_MECHANISM",
+                   "AWS_MSK_IAM signs with the function's AWS credentials; unset SASL_SECRET_NAME");
+    }
+    return SaslMechanism::kAwsMskIam;
+  }
   SaslMechanism mechanism = SaslMechanism::kNone;
   if (text == "SCRAM-SHA-512") {
     mechanism = SaslMechanism::kScramSha512;
@@ -123,8 +132,9 @@ SaslMechanism sasl_mechanism_setting(const Environment& environment, bool sasl_c
   } else if (text == "PLAIN") {
     mechanism = SaslMechanism::kPlain;
   } else {
-    problems.add("KAFKA_SASL_MECHANISM",
-                 "must be one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, got \"" + text + "\"");
+    problems.add(
+        "KAFKA_SASL_MECHANISM",
+        "must be one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, AWS_MSK_IAM, got \"" + text + "\"");
     return SaslMechanism::kNone;
   }
   if (!sasl_configured) {
@@ -133,12 +143,78 @@ SaslMechanism sasl_mechanism_setting(const Environment& environment, bool sasl_c
   return mechanism;
 }
 
+bool boolean_setting(const Environment& environment, std::string_view name, bool fallback,
+                     Problems& problems) {
+  const std::string text = upper(optional_text(environment, name, ""));
+  if (text.empty()) {
+    return fallback;
+  }
+  if (text == "TRUE" || text == "1" || text == "YES") {
+    return true;
+  }
+  if (text == "FALSE" || text == "0" || text == "NO") {
+    return false;
+  }
+  problems.add(name, "must be true or false, got \"" + text + "\"");
+  return fallback;
+}
+
+SecurityProtocol security_protocol_setting(const Environment& environment, SaslMechanism sasl,
+                                           Problems& problems) {
+  const std::string text = upper(optional_text(environment, "KAFKA_SECURITY_PROTOCOL", ""));
+  const bool uses_sasl = sasl != SaslMechanism::kNone;
+  if (text.empty()) {
+    return uses_sasl ? SecurityProtocol::kSaslSsl : SecurityProtocol::kPlaintext;
+  }
+  SecurityProtocol protocol = SecurityProtocol::kPlaintext;
+  if (text == "PLAINTEXT") {
+    protocol = SecurityProtocol::kPlaintext;
+  } else if (text == "SSL") {
+    protocol = SecurityProtocol::kSsl;
+  } else if (text == "SASL_PLAINTEXT") {
+    protocol = SecurityProtocol::kSaslPlaintext;
+  } else if (text == "SASL_SSL") {
+    protocol = SecurityProtocol::kSaslSsl;
+  } else {
+    problems.add("KAFKA_SECURITY_PROTOCOL",
+                 "must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, got \"" + text + "\"");
+    return protocol;
+  }
+  const bool protocol_has_sasl =
+      protocol == SecurityProtocol::kSaslPlaintext || protocol == SecurityProtocol::kSaslSsl;
+  if (protocol_has_sasl && !uses_sasl) {
+    problems.add("KAFKA_SECURITY_PROTOCOL", "is " + text +
+                                                " but no SASL is configured (SASL_SECRET_NAME or "
+                                                "KAFKA_SASL_MECHANISM=AWS_MSK_IAM)");
+  } else if (!protocol_has_sasl && uses_sasl) {
+    problems.add("KAFKA_SECURITY_PROTOCOL",
+                 "is " + text + " but SASL is configured; use SASL_SSL (or SASL_PLAINTEXT)");
+  }
+  return protocol;
+}
+
+PoisonHandling poison_policy_setting(const Environment& environment, Problems& problems) {
+  std::string text = optional_text(environment, "DISPATCHER_POISON_POLICY", "hold");
+  std::ranges::transform(text, text.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (text == "hold") {
+    return PoisonHandling::kHold;
+  }
+  if (text == "dead-letter" || text == "dead_letter") {
+    return PoisonHandling::kDeadLetter;
+  }
+  problems.add("DISPATCHER_POISON_POLICY", "must be hold or dead-letter, got \"" + text + "\"");
+  return PoisonHandling::kHold;
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& resolvable_setting_names() {
   static const std::vector<std::string_view> kNames = {
-      "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",   "KAFKA_TOPIC_OUTPUT",
-      "SASL_SECRET_NAME",        "EVENTS_TABLE_NAME", "OFFSETS_TABLE_NAME"};
+      "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",
+      "KAFKA_TOPIC_OUTPUT",      "SASL_SECRET_NAME",
+      "EVENTS_TABLE_NAME",       "OFFSETS_TABLE_NAME",
+      "KAFKA_SSL_KEY_PASSWORD",  "DISPATCHER_DEAD_LETTER_TOPIC"};
   return kNames;
 }
 
@@ -174,9 +250,54 @@ Result<Settings> parse_settings(const Environment& environment) {
   settings.kafka_client_id =
       optional_text(environment, "KAFKA_CLIENT_ID", "ddb-eventstore-dispatcher");
   settings.kafka_topic_output = required(environment, "KAFKA_TOPIC_OUTPUT", problems);
+  if (!settings.kafka_topic_output.empty()) {
+    if (auto topic = dispatch::TopicTemplate::parse(settings.kafka_topic_output); !topic) {
+      problems.add("KAFKA_TOPIC_OUTPUT", topic.error().message);
+    }
+  }
   settings.sasl_secret_name = optional_text(environment, "SASL_SECRET_NAME", "");
   settings.sasl_mechanism =
       sasl_mechanism_setting(environment, !settings.sasl_secret_name.empty(), problems);
+  settings.kafka_security_protocol =
+      security_protocol_setting(environment, settings.sasl_mechanism, problems);
+  settings.kafka_ssl_ca_location = optional_text(environment, "KAFKA_SSL_CA_LOCATION", "");
+  settings.kafka_ssl_certificate_location =
+      optional_text(environment, "KAFKA_SSL_CERTIFICATE_LOCATION", "");
+  settings.kafka_ssl_key_location = optional_text(environment, "KAFKA_SSL_KEY_LOCATION", "");
+  settings.kafka_ssl_key_password = optional_text(environment, "KAFKA_SSL_KEY_PASSWORD", "");
+  if (settings.kafka_ssl_certificate_location.empty() != settings.kafka_ssl_key_location.empty()) {
+    problems.add("KAFKA_SSL_CERTIFICATE_LOCATION",
+                 "and KAFKA_SSL_KEY_LOCATION must be set together (client certificate and key)");
+  }
+  if (!settings.kafka_ssl_key_password.empty() && settings.kafka_ssl_key_location.empty()) {
+    problems.add("KAFKA_SSL_KEY_PASSWORD", "is set but KAFKA_SSL_KEY_LOCATION is not");
+  }
+  settings.kafka_ssl_insecure_skip_verify =
+      boolean_setting(environment, "KAFKA_SSL_INSECURE_SKIP_VERIFY", false, problems);
+  const bool uses_tls = settings.kafka_security_protocol == SecurityProtocol::kSsl ||
+                        settings.kafka_security_protocol == SecurityProtocol::kSaslSsl;
+  if (!uses_tls && (!settings.kafka_ssl_ca_location.empty() ||
+                    !settings.kafka_ssl_certificate_location.empty() ||
+                    settings.kafka_ssl_insecure_skip_verify)) {
+    problems.add("KAFKA_SECURITY_PROTOCOL",
+                 "does not use TLS, but KAFKA_SSL_* settings are given; use SSL or SASL_SSL");
+  }
+  settings.kafka_allow_auto_create_topics =
+      boolean_setting(environment, "KAFKA_ALLOW_AUTO_CREATE_TOPICS", false, problems);
+  settings.ca_bundle = optional_text(environment, "DISPATCHER_CA_BUNDLE", "");
+  settings.poison_policy = poison_policy_setting(environment, problems);
+  settings.dead_letter_topic = optional_text(environment, "DISPATCHER_DEAD_LETTER_TOPIC", "");
+  if (settings.poison_policy == PoisonHandling::kDeadLetter && settings.dead_letter_topic.empty()) {
+    problems.add("DISPATCHER_DEAD_LETTER_TOPIC",
+                 "is required when DISPATCHER_POISON_POLICY is "
+                 "dead-letter");
+  }
+  if (!settings.dead_letter_topic.empty() &&
+      !dispatch::is_legal_topic_name(settings.dead_letter_topic)) {
+    problems.add("DISPATCHER_DEAD_LETTER_TOPIC",
+                 "\"" + settings.dead_letter_topic +
+                     "\" is not a legal Kafka topic name (1 to 249 of A-Z a-z 0-9 . _ -)");
+  }
   settings.events_table_name = required(environment, "EVENTS_TABLE_NAME", problems);
   settings.offsets_table_name = required(environment, "OFFSETS_TABLE_NAME", problems);
   if (!settings.events_table_name.empty() &&
@@ -193,6 +314,8 @@ Result<Settings> parse_settings(const Environment& environment) {
   settings.log_level = log_level_setting(environment, problems);
   settings.service_name =
       optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");
+  settings.metrics_namespace =
+      optional_text(environment, "POWERTOOLS_METRICS_NAMESPACE", "DdbEventstoreDispatcher");
   for (const auto& [name, value] : environment) {
     if (!name.starts_with(kProducerPropertyPrefix)) {
       continue;
@@ -239,8 +362,28 @@ std::string_view to_string(SaslMechanism mechanism) {
       return "SCRAM-SHA-256";
     case SaslMechanism::kPlain:
       return "PLAIN";
+    case SaslMechanism::kAwsMskIam:
+      return "AWS_MSK_IAM";
   }
   return "NONE";
+}
+
+std::string_view to_string(SecurityProtocol protocol) {
+  switch (protocol) {
+    case SecurityProtocol::kPlaintext:
+      return "PLAINTEXT";
+    case SecurityProtocol::kSsl:
+      return "SSL";
+    case SecurityProtocol::kSaslPlaintext:
+      return "SASL_PLAINTEXT";
+    case SecurityProtocol::kSaslSsl:
+      return "SASL_SSL";
+  }
+  return "PLAINTEXT";
+}
+
+std::string_view to_string(PoisonHandling policy) {
+  return policy == PoisonHandling::kDeadLetter ? "dead-letter" : "hold";
 }
 
 }  // namespace dispatcher::core::config

@@ -18,23 +18,52 @@ using Environment = std::map<std::string, std::string, std::less<>>;
 
 enum class LogLevel : unsigned char { kDebug, kInfo, kWarn, kError };
 
-/// How the Kafka client authenticates. `kNone` is plain Kafka (local use).
-enum class SaslMechanism : unsigned char { kNone, kScramSha512, kScramSha256, kPlain };
+/// How the Kafka client authenticates. `kNone`: no SASL. `kAwsMskIam`: SASL/OAUTHBEARER with an
+/// Amazon MSK IAM token signed with the Lambda's AWS credentials (no secret).
+enum class SaslMechanism : unsigned char { kNone, kScramSha512, kScramSha256, kPlain, kAwsMskIam };
+
+/// librdkafka's security.protocol.
+enum class SecurityProtocol : unsigned char { kPlaintext, kSsl, kSaslPlaintext, kSaslSsl };
+
+/// What happens to an event that can never become a valid message (DISPATCHER_POISON_POLICY).
+enum class PoisonHandling : unsigned char {
+  kHold,       ///< the aggregate stops before the event until an operator acts
+  kDeadLetter  ///< the event goes to DISPATCHER_DEAD_LETTER_TOPIC and the aggregate continues
+};
 
 /// Every setting of the dispatcher, validated. Names and defaults: docs/configuration.md.
 struct Settings {
-  std::string kafka_bootstrap_servers;                  ///< KAFKA_BOOTSTRAP_SERVERS
-  std::string kafka_client_id;                          ///< KAFKA_CLIENT_ID
-  std::string kafka_topic_output;                       ///< KAFKA_TOPIC_OUTPUT
+  std::string kafka_bootstrap_servers;  ///< KAFKA_BOOTSTRAP_SERVERS
+  std::string kafka_client_id;          ///< KAFKA_CLIENT_ID
+  /// KAFKA_TOPIC_OUTPUT: a topic name, or a template over the event's fields such as
+  /// "events.{streamType}" (validated here with core::dispatch::TopicTemplate).
+  std::string kafka_topic_output;
   std::string sasl_secret_name;                         ///< SASL_SECRET_NAME (empty: no SASL)
   SaslMechanism sasl_mechanism = SaslMechanism::kNone;  ///< KAFKA_SASL_MECHANISM
-  std::string events_table_name;                        ///< EVENTS_TABLE_NAME
-  std::string offsets_table_name;                       ///< OFFSETS_TABLE_NAME
-  std::int64_t first_event_version = 0;                 ///< DISPATCHER_FIRST_EVENT_VERSION
-  std::size_t max_events_per_aggregate = 10'000;        ///< DISPATCHER_MAX_EVENTS_PER_AGGREGATE
-  std::size_t max_message_bytes = 1'000'000;            ///< KAFKA_MAX_MESSAGE_BYTES
-  LogLevel log_level = LogLevel::kInfo;                 ///< LOG_LEVEL
-  std::string service_name;                             ///< POWERTOOLS_SERVICE_NAME
+  /// KAFKA_SECURITY_PROTOCOL; default SASL_SSL when SASL is configured, else PLAINTEXT.
+  SecurityProtocol kafka_security_protocol = SecurityProtocol::kPlaintext;
+  std::string kafka_ssl_ca_location;           ///< KAFKA_SSL_CA_LOCATION (empty: process CA bundle)
+  std::string kafka_ssl_certificate_location;  ///< KAFKA_SSL_CERTIFICATE_LOCATION (mTLS, PEM)
+  std::string kafka_ssl_key_location;          ///< KAFKA_SSL_KEY_LOCATION (mTLS, PEM)
+  std::string kafka_ssl_key_password;          ///< KAFKA_SSL_KEY_PASSWORD (secret; may be an ARN)
+  /// KAFKA_SSL_INSECURE_SKIP_VERIFY=true: no broker certificate check. Logged loudly at start-up.
+  bool kafka_ssl_insecure_skip_verify = false;
+  /// KAFKA_ALLOW_AUTO_CREATE_TOPICS=true lets the broker create a missing topic on first use
+  /// (when the broker allows it); by default a missing topic is an error.
+  bool kafka_allow_auto_create_topics = false;
+  /// DISPATCHER_CA_BUNDLE: PEM file of trusted CAs for HTTPS and Kafka TLS; empty: discovered
+  /// from the known locations at start-up (app/ca_bundle.h).
+  std::string ca_bundle;
+  PoisonHandling poison_policy = PoisonHandling::kHold;  ///< DISPATCHER_POISON_POLICY
+  std::string dead_letter_topic;   ///< DISPATCHER_DEAD_LETTER_TOPIC (required with dead-letter)
+  std::string events_table_name;   ///< EVENTS_TABLE_NAME
+  std::string offsets_table_name;  ///< OFFSETS_TABLE_NAME
+  std::int64_t first_event_version = 0;           ///< DISPATCHER_FIRST_EVENT_VERSION
+  std::size_t max_events_per_aggregate = 10'000;  ///< DISPATCHER_MAX_EVENTS_PER_AGGREGATE
+  std::size_t max_message_bytes = 1'000'000;      ///< KAFKA_MAX_MESSAGE_BYTES
+  LogLevel log_level = LogLevel::kInfo;           ///< LOG_LEVEL
+  std::string service_name;                       ///< POWERTOOLS_SERVICE_NAME
+  std::string metrics_namespace;  ///< POWERTOOLS_METRICS_NAMESPACE (CloudWatch EMF namespace)
   /// KAFKA_PRODUCER_<NAME>=value: librdkafka producer properties, name lowercased with '_' as '.'.
   std::vector<std::pair<std::string, std::string>> producer_properties;
 };
@@ -56,5 +85,7 @@ enum class ReferenceKind : unsigned char { kSsmParameter, kSecretsManagerSecret 
 
 [[nodiscard]] std::string_view to_string(LogLevel level);
 [[nodiscard]] std::string_view to_string(SaslMechanism mechanism);
+[[nodiscard]] std::string_view to_string(SecurityProtocol protocol);
+[[nodiscard]] std::string_view to_string(PoisonHandling policy);
 
 }  // namespace dispatcher::core::config

@@ -65,6 +65,21 @@ struct FailedAggregate {
   std::size_t uncommitted_messages = 0;
 };
 
+/// An event that went to the dead-letter topic instead of its own (PoisonPolicy::kDeadLetter).
+struct DeadLetteredEvent {
+  AggregateId aggregate_id;
+  std::int64_t version = 0;
+  std::string reason;  ///< the poison error's code and message (never an attribute's value)
+};
+
+/// Dispatch lag of the events delivered in an invocation: the wall-clock time of delivery minus
+/// the event's `timestamp` attribute.
+struct LagSummary {
+  std::size_t events = 0;  ///< events with a readable timestamp
+  std::chrono::milliseconds max{0};
+  std::chrono::milliseconds total{0};  ///< sum over `events`, for the average
+};
+
 /// What one invocation did, for the response, logs and metrics.
 struct DispatchReport {
   BatchResponse response;
@@ -76,6 +91,8 @@ struct DispatchReport {
   std::size_t offsets_committed = 0;
   std::size_t continuations = 0;  ///< doorbells rung again because a cap was hit
   std::vector<HeldAggregate> held;
+  std::vector<DeadLetteredEvent> dead_lettered;
+  LagSummary lag;
   std::vector<FailedAggregate> failed;
   std::vector<Warning> warnings;  ///< the parser's, then the planners'
   /// Wall time per wave (monotonic clock), indexed by Phase; zero when the wave did not run.

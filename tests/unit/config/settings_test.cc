@@ -125,4 +125,137 @@ TEST(ReferenceKind, PlainValuesAndOtherArnsAreNotReferences) {
 }
 
 }  // namespace
+TEST(Settings, SecurityDefaultsArePlaintextHoldAndNoAutoCreate) {
+  const auto settings = parse_settings(minimal_environment());
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->kafka_security_protocol, SecurityProtocol::kPlaintext);
+  EXPECT_FALSE(settings->kafka_ssl_insecure_skip_verify);
+  EXPECT_FALSE(settings->kafka_allow_auto_create_topics);
+  EXPECT_EQ(settings->poison_policy, PoisonHandling::kHold);
+  EXPECT_EQ(settings->metrics_namespace, "DdbEventstoreDispatcher");
+  EXPECT_TRUE(settings->ca_bundle.empty());
+}
+
+TEST(Settings, SaslDefaultsToSaslSslProtocol) {
+  auto environment = minimal_environment();
+  environment["SASL_SECRET_NAME"] = "AmazonMSK_dispatcher";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->kafka_security_protocol, SecurityProtocol::kSaslSsl);
+}
+
+TEST(Settings, MskIamNeedsNoSecretAndRefusesOne) {
+  auto environment = minimal_environment();
+  environment["KAFKA_SASL_MECHANISM"] = "aws_msk_iam";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->sasl_mechanism, SaslMechanism::kAwsMskIam);
+  EXPECT_EQ(settings->kafka_security_protocol, SecurityProtocol::kSaslSsl);
+
+  environment["SASL_SECRET_NAME"] = "AmazonMSK_dispatcher";
+  const auto both = parse_settings(environment);
+  ASSERT_FALSE(both.has_value());
+  EXPECT_THAT(both.error().message, HasSubstr("AWS_MSK_IAM"));
+}
+
+TEST(Settings, ProtocolMustAgreeWithSasl) {
+  auto environment = minimal_environment();
+  environment["KAFKA_SECURITY_PROTOCOL"] = "SASL_SSL";
+  const auto without_sasl = parse_settings(environment);
+  ASSERT_FALSE(without_sasl.has_value());
+  EXPECT_THAT(without_sasl.error().message, HasSubstr("no SASL is configured"));
+
+  environment["KAFKA_SECURITY_PROTOCOL"] = "SSL";
+  environment["SASL_SECRET_NAME"] = "secret";
+  const auto with_sasl = parse_settings(environment);
+  ASSERT_FALSE(with_sasl.has_value());
+  EXPECT_THAT(with_sasl.error().message, HasSubstr("SASL is configured"));
+
+  environment["KAFKA_SECURITY_PROTOCOL"] = "TLS";
+  const auto unknown = parse_settings(environment);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_THAT(unknown.error().message, HasSubstr("KAFKA_SECURITY_PROTOCOL must be one of"));
+}
+
+TEST(Settings, ClientCertificateAndKeyComeTogetherAndNeedTls) {
+  auto environment = minimal_environment();
+  environment["KAFKA_SECURITY_PROTOCOL"] = "SSL";
+  environment["KAFKA_SSL_CERTIFICATE_LOCATION"] = "/opt/client.pem";
+  const auto half = parse_settings(environment);
+  ASSERT_FALSE(half.has_value());
+  EXPECT_THAT(half.error().message, HasSubstr("must be set together"));
+
+  environment["KAFKA_SSL_KEY_LOCATION"] = "/opt/client.key";
+  const auto mutual = parse_settings(environment);
+  ASSERT_TRUE(mutual.has_value()) << mutual.error().describe();
+  EXPECT_EQ(mutual->kafka_ssl_certificate_location, "/opt/client.pem");
+
+  environment["KAFKA_SECURITY_PROTOCOL"] = "PLAINTEXT";
+  const auto plaintext = parse_settings(environment);
+  ASSERT_FALSE(plaintext.has_value());
+  EXPECT_THAT(plaintext.error().message, HasSubstr("does not use TLS"));
+}
+
+TEST(Settings, KeyPasswordIsNeverEchoed) {
+  auto environment = minimal_environment();
+  environment["KAFKA_SSL_KEY_PASSWORD"] = "hunter2-key-password";
+  const auto settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("KAFKA_SSL_KEY_PASSWORD"));
+  EXPECT_THAT(settings.error().message, Not(HasSubstr("hunter2")));
+}
+
+TEST(Settings, InsecureSkipVerifyIsExplicitBoolean) {
+  auto environment = minimal_environment();
+  environment["KAFKA_SECURITY_PROTOCOL"] = "SSL";
+  environment["KAFKA_SSL_INSECURE_SKIP_VERIFY"] = "TRUE";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_TRUE(settings->kafka_ssl_insecure_skip_verify);
+
+  environment["KAFKA_SSL_INSECURE_SKIP_VERIFY"] = "sure";
+  const auto unclear = parse_settings(environment);
+  ASSERT_FALSE(unclear.has_value());
+  EXPECT_THAT(unclear.error().message,
+              HasSubstr("KAFKA_SSL_INSECURE_SKIP_VERIFY must be true or false"));
+}
+
+TEST(Settings, DeadLetterPolicyNeedsALegalTopic) {
+  auto environment = minimal_environment();
+  environment["DISPATCHER_POISON_POLICY"] = "dead-letter";
+  const auto missing = parse_settings(environment);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_THAT(missing.error().message, HasSubstr("DISPATCHER_DEAD_LETTER_TOPIC is required"));
+
+  environment["DISPATCHER_DEAD_LETTER_TOPIC"] = "events dlq";
+  const auto illegal = parse_settings(environment);
+  ASSERT_FALSE(illegal.has_value());
+  EXPECT_THAT(illegal.error().message, HasSubstr("not a legal Kafka topic name"));
+
+  environment["DISPATCHER_DEAD_LETTER_TOPIC"] = "events.dlq";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->poison_policy, PoisonHandling::kDeadLetter);
+  EXPECT_EQ(settings->dead_letter_topic, "events.dlq");
+
+  environment["DISPATCHER_POISON_POLICY"] = "drop";
+  const auto unknown = parse_settings(environment);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_THAT(unknown.error().message, HasSubstr("must be hold or dead-letter"));
+}
+
+TEST(Settings, TopicTemplateIsValidatedAtStartUp) {
+  auto environment = minimal_environment();
+  environment["KAFKA_TOPIC_OUTPUT"] = "events.{streamType}";
+  const auto settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->kafka_topic_output, "events.{streamType}");
+
+  environment["KAFKA_TOPIC_OUTPUT"] = "events.{tenant}";
+  const auto unknown = parse_settings(environment);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_THAT(unknown.error().message,
+              HasSubstr("KAFKA_TOPIC_OUTPUT unknown placeholder {tenant}"));
+}
+
 }  // namespace dispatcher::core::config
