@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "adapters/aws/http_get.h"
+#include "adapters/system/ca_bundle.h"
 #include "core/aws/endpoints.h"
 
 namespace dispatcher::app {
@@ -54,8 +55,17 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
     return core::fail(std::move(region.error()));
   }
   context->region_ = std::move(*region);
-  context->http_ = std::make_shared<adapters::http::Client>();
-  context->credentials_http_ = std::make_shared<adapters::http::Client>();
+  const auto explicit_bundle = environment.find("DISPATCHER_CA_BUNDLE");
+  auto ca_bundle = adapters::system::locate_ca_bundle(
+      explicit_bundle == environment.end() ? std::string_view{} : explicit_bundle->second);
+  if (!ca_bundle) {
+    return core::fail(std::move(ca_bundle.error()));
+  }
+  context->ca_bundle_ = std::move(*ca_bundle);
+  context->http_ = std::make_shared<adapters::http::Client>(
+      adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
+  context->credentials_http_ = std::make_shared<adapters::http::Client>(
+      adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
 
   auto credentials =
       adapters::aws::default_credentials_provider(adapters::aws::DefaultCredentialsOptions{

@@ -23,7 +23,8 @@ namespace dispatcher::app {
 class AwsContext {
  public:
   /// Errors (permanent, service "config"): no region, no or partial credentials, a malformed
-  /// AWS_MAX_ATTEMPTS; each names the variables concerned, never a secret value.
+  /// AWS_MAX_ATTEMPTS, no CA bundle (CaBundleNotFound); each names the variables concerned, never a
+  /// secret value.
   [[nodiscard]] static core::Result<std::unique_ptr<AwsContext>> create(
       const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock);
 
@@ -34,6 +35,10 @@ class AwsContext {
   ~AwsContext() = default;
 
   [[nodiscard]] const std::string& region() const noexcept { return region_; }
+
+  /// The PEM bundle of trusted CAs every TLS client of the process uses (DISPATCHER_CA_BUNDLE, or
+  /// discovered with adapters::system::locate_ca_bundle); found at create() or create() fails.
+  [[nodiscard]] const std::string& ca_bundle() const noexcept { return ca_bundle_; }
 
   /// A JSON-protocol client for `service` at the endpoint of `service_id` ("dynamodb",
   /// "streams.dynamodb", "secretsmanager", "ssm"), honouring AWS_ENDPOINT_URL[_<SERVICE>].
@@ -50,6 +55,7 @@ class AwsContext {
   core::config::Environment environment_;
   std::shared_ptr<const core::Clock> clock_;
   std::string region_;
+  std::string ca_bundle_;
   std::shared_ptr<adapters::http::Client> http_;
   std::shared_ptr<adapters::http::Client> credentials_http_;
   std::shared_ptr<adapters::aws::CredentialsProvider> credentials_;

@@ -44,7 +44,7 @@ core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
     const core::config::Settings& settings, const AwsContext& aws, core::Deadline deadline) {
   adapters::kafka::ProducerSettings producer{.bootstrap_servers = settings.kafka_bootstrap_servers,
                                              .client_id = settings.kafka_client_id};
-  if (settings.sasl_mechanism != core::config::SaslMechanism::kNone) {
+  if (!settings.sasl_secret_name.empty()) {
     auto json = aws.json_client(adapters::aws::kSecretsManagerService, "secretsmanager");
     if (!json) {
       return core::fail(std::move(json.error()));
@@ -66,12 +66,16 @@ core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
       return core::fail(std::move(credentials.error()));
     }
     producer.extra_properties = {
-        {"security.protocol", "SASL_SSL"},
+        {"security.protocol",
+         std::string(core::config::to_string(settings.kafka_security_protocol))},
         {"sasl.mechanisms", std::string(core::config::to_string(settings.sasl_mechanism))},
         {"sasl.username", std::move(credentials->username)},
         {"sasl.password", std::move(credentials->password)},
     };
   }
+  // A missing topic is an error unless auto-creation was asked for (the broker must allow it too).
+  producer.extra_properties.emplace_back(
+      "allow.auto.create.topics", settings.kafka_allow_auto_create_topics ? "true" : "false");
   for (const auto& property : settings.producer_properties) {
     producer.extra_properties.push_back(property);
   }

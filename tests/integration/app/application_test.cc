@@ -99,6 +99,7 @@ TEST_F(MotoFixture, SaslSecretBecomesScramCredentialsOfTheProducer) {
   settings.kafka_client_id = "dispatcher";
   settings.sasl_secret_name = secret_name;
   settings.sasl_mechanism = core::config::SaslMechanism::kScramSha512;
+  settings.kafka_security_protocol = core::config::SecurityProtocol::kSaslSsl;
   settings.producer_properties = {{"linger.ms", "5"}};
   const auto producer = kafka_producer_settings(settings, *aws_, soon());
   ASSERT_TRUE(producer.has_value()) << producer.error().describe();
@@ -107,6 +108,7 @@ TEST_F(MotoFixture, SaslSecretBecomesScramCredentialsOfTheProducer) {
       {"sasl.mechanisms", "SCRAM-SHA-512"},
       {"sasl.username", "dispatcher"},
       {"sasl.password", "s3cr3t-Pa55"},
+      {"allow.auto.create.topics", "false"},
       {"linger.ms", "5"}};
   EXPECT_EQ(producer->extra_properties, expected);
 }
