@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Checks formatting of every C++ source with the checked-in .clang-format (no changes are made).
-# `tools/lint.sh --fix` rewrites the files instead.
+# `tools/lint.sh --fix` rewrites the files instead. Then validates the deployment template
+# (deploy/template.yaml) with the pinned cfn-lint from the project venv.
 # .clang-tidy records the naming rules; Debian 12's clang-tidy 14 cannot parse libstdc++'s C++23
 # <expected>, so it is not run here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cc' '*.h' | sort)
-[ "${#files[@]}" -gt 0 ] || { echo "lint: no C++ files"; exit 0; }
-case "${1:-}" in
-  --fix) clang-format -i "${files[@]}"; echo "lint: formatted ${#files[@]} files" ;;
-  *) clang-format --dry-run -Werror "${files[@]}"; echo "lint: ${#files[@]} files formatted correctly" ;;
-esac
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "lint: no C++ files"
+else
+  case "${1:-}" in
+    --fix) clang-format -i "${files[@]}"; echo "lint: formatted ${#files[@]} files" ;;
+    *) clang-format --dry-run -Werror "${files[@]}"; echo "lint: ${#files[@]} files formatted correctly" ;;
+  esac
+fi
+
+if [ "${1:-}" != --fix ] && [ -f deploy/template.yaml ]; then
+  cfn_lint=.venv/bin/cfn-lint
+  [ -x "$cfn_lint" ] || { echo "lint: $cfn_lint missing: run tools/deps/install.sh" >&2; exit 1; }
+  "$cfn_lint" deploy/template.yaml
+  echo "lint: deploy/template.yaml passes cfn-lint"
+fi
