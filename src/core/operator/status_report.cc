@@ -1,0 +1,183 @@
+#include "core/operator/status_report.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+namespace dispatcher::core::operator_tools {
+namespace {
+
+std::string optional_number(const std::optional<std::int64_t>& number) {
+  return number ? std::to_string(*number) : "-";
+}
+
+nlohmann::json optional_json(const std::optional<std::int64_t>& number) {
+  return number ? nlohmann::json(*number) : nlohmann::json(nullptr);
+}
+
+int attention_rank(const AggregateStatus& status) {
+  switch (status.condition) {
+    case AggregateCondition::kHeld:
+      return 0;
+    case AggregateCondition::kBehind:
+      return 1;
+    case AggregateCondition::kUpToDate:
+      return 2;
+  }
+  return 3;
+}
+
+}  // namespace
+
+StatusSummary summarize(std::span<const AggregateStatus> statuses) {
+  StatusSummary summary;
+  summary.aggregates = statuses.size();
+  for (const auto& status : statuses) {
+    summary.total_lag += status.lag;
+    switch (status.condition) {
+      case AggregateCondition::kUpToDate:
+        ++summary.up_to_date;
+        break;
+      case AggregateCondition::kBehind:
+        ++summary.behind;
+        break;
+      case AggregateCondition::kHeld:
+        if (status.hold && status.hold->reason == dispatch::HoldReason::kPoison) {
+          ++summary.held_poison;
+        } else {
+          ++summary.held_gap;
+        }
+        break;
+    }
+  }
+  return summary;
+}
+
+std::vector<AggregateStatus> most_behind(std::vector<AggregateStatus> statuses, std::size_t top) {
+  std::ranges::sort(statuses, [](const AggregateStatus& left, const AggregateStatus& right) {
+    const int left_rank = attention_rank(left);
+    const int right_rank = attention_rank(right);
+    if (left_rank != right_rank) {
+      return left_rank < right_rank;
+    }
+    if (left.lag != right.lag) {
+      return left.lag > right.lag;
+    }
+    return left.id < right.id;
+  });
+  if (top > 0 && statuses.size() > top) {
+    statuses.resize(top);
+  }
+  return statuses;
+}
+
+std::string format_utc(std::chrono::system_clock::time_point time) {
+  const auto milliseconds =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  return format_epoch_milliseconds(milliseconds);
+}
+
+std::string format_epoch_milliseconds(std::int64_t milliseconds) {
+  const std::int64_t seconds_part =
+      milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000;
+  const auto remainder = milliseconds - seconds_part * 1000;
+  const auto seconds = static_cast<std::time_t>(seconds_part);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 40> text{};
+  const auto written =
+      std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                    utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                    utc.tm_sec, static_cast<int>(remainder));
+  return std::string(text.data(), static_cast<std::size_t>(std::max(written, 0)));
+}
+
+std::string summary_line(const StatusSummary& summary) {
+  return "aggregates " + std::to_string(summary.aggregates) + ": " +
+         std::to_string(summary.up_to_date) + " up to date, " + std::to_string(summary.behind) +
+         " behind, " + std::to_string(summary.held()) + " held (" +
+         std::to_string(summary.held_gap) + " gap, " + std::to_string(summary.held_poison) +
+         " poison); total lag " + std::to_string(summary.total_lag);
+}
+
+std::string status_table(std::span<const AggregateStatus> statuses) {
+  using Row = std::array<std::string, 9>;
+  std::vector<Row> rows;
+  rows.push_back(Row{"AGGREGATE", "HEAD", "OFFSET", "LAG", "STATE", "HELD-AT", "REASON",
+                     "LAST-DISPATCH", "MARKER"});
+  for (const auto& status : statuses) {
+    rows.push_back(Row{
+        status.id,
+        optional_number(status.head_version),
+        optional_number(status.offset),
+        std::to_string(status.lag),
+        std::string(condition_name(status.condition)),
+        status.hold ? std::to_string(status.hold->version) : "-",
+        status.hold ? dispatch::hold_reason_name(status.hold->reason) : "-",
+        status.last_dispatched_milliseconds
+            ? format_epoch_milliseconds(*status.last_dispatched_milliseconds)
+            : "-",
+        status.marker_trigger.value_or("-"),
+    });
+  }
+  std::array<std::size_t, 9> widths{};
+  for (const auto& row : rows) {
+    for (std::size_t column = 0; column < row.size(); ++column) {
+      widths[column] = std::max(widths[column], row[column].size());
+    }
+  }
+  std::string table;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t column = 0; column < row.size(); ++column) {
+      line += row[column];
+      if (column + 1 < row.size()) {
+        line.append(widths[column] - row[column].size() + 2, ' ');
+      }
+    }
+    table += line;
+    table += '\n';
+  }
+  return table;
+}
+
+nlohmann::json status_json(const AggregateStatus& status) {
+  nlohmann::json hold = nullptr;
+  if (status.hold) {
+    hold = {{"version", status.hold->version},
+            {"reason", dispatch::hold_reason_name(status.hold->reason)},
+            {"detail", status.hold->detail}};
+  }
+  return {{"id", status.id},
+          {"head_version", optional_json(status.head_version)},
+          {"offset", optional_json(status.offset)},
+          {"lag", status.lag},
+          {"state", condition_name(status.condition)},
+          {"hold", std::move(hold)},
+          {"last_dispatched_at",
+           status.last_dispatched_milliseconds
+               ? nlohmann::json(format_epoch_milliseconds(*status.last_dispatched_milliseconds))
+               : nlohmann::json(nullptr)},
+          {"marker_trigger", status.marker_trigger ? nlohmann::json(*status.marker_trigger)
+                                                   : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json status_document(std::span<const AggregateStatus> statuses,
+                               const StatusSummary& summary) {
+  nlohmann::json aggregates = nlohmann::json::array();
+  for (const auto& status : statuses) {
+    aggregates.push_back(status_json(status));
+  }
+  return {{"aggregates", std::move(aggregates)},
+          {"summary",
+           {{"aggregates", summary.aggregates},
+            {"up_to_date", summary.up_to_date},
+            {"behind", summary.behind},
+            {"held", summary.held()},
+            {"held_gap", summary.held_gap},
+            {"held_poison", summary.held_poison},
+            {"total_lag", summary.total_lag}}}};
+}
+
+}  // namespace dispatcher::core::operator_tools

@@ -1,0 +1,57 @@
+#pragma once
+
+// How `bootstrap status` presents aggregates: the most-behind selection, the summary, a text table
+// for people and JSON for scripts.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/operator/aggregate_status.h"
+
+namespace dispatcher::core::operator_tools {
+
+struct StatusSummary {
+  std::size_t aggregates = 0;
+  std::size_t up_to_date = 0;
+  std::size_t behind = 0;
+  std::size_t held_gap = 0;
+  std::size_t held_poison = 0;
+  std::int64_t total_lag = 0;
+
+  [[nodiscard]] std::size_t held() const noexcept { return held_gap + held_poison; }
+};
+
+[[nodiscard]] StatusSummary summarize(std::span<const AggregateStatus> statuses);
+
+/// Orders aggregates for attention: held first, then by lag (largest first), then by id; keeps the
+/// first `top` (0: all).
+[[nodiscard]] std::vector<AggregateStatus> most_behind(std::vector<AggregateStatus> statuses,
+                                                       std::size_t top);
+
+/// "2026-11-24T02:12:02.123Z".
+[[nodiscard]] std::string format_utc(std::chrono::system_clock::time_point time);
+[[nodiscard]] std::string format_epoch_milliseconds(std::int64_t milliseconds);
+
+/// One line: "aggregates 40: 35 up to date, 3 behind, 2 held (1 gap, 1 poison); total lag 12".
+[[nodiscard]] std::string summary_line(const StatusSummary& summary);
+
+/// A fixed-width table, one row per aggregate (AGGREGATE HEAD OFFSET LAG STATE HELD-AT REASON
+/// LAST-DISPATCH MARKER), each line ending in '\n'. "-" for values that are not there.
+[[nodiscard]] std::string status_table(std::span<const AggregateStatus> statuses);
+
+/// {"id", "head_version", "offset", "lag", "state", "hold": {"version","reason","detail"} | null,
+///  "last_dispatched_at": ISO text | null, "marker_trigger": text | null}
+[[nodiscard]] nlohmann::json status_json(const AggregateStatus& status);
+
+/// {"aggregates": [...status_json...], "summary": {"aggregates", "up_to_date", "behind", "held",
+///  "held_gap", "held_poison", "total_lag"}}
+[[nodiscard]] nlohmann::json status_document(std::span<const AggregateStatus> statuses,
+                                             const StatusSummary& summary);
+
+}  // namespace dispatcher::core::operator_tools
