@@ -1,5 +1,6 @@
 #include "core/observability/logger.h"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <utility>
@@ -27,10 +28,12 @@ void Logger::write_raw(std::string_view line) {
   sink_(line);
 }
 
-void Logger::begin_invocation(std::string request_id, std::string trace_id, bool cold_start) {
+void Logger::begin_invocation(std::string request_id, std::string trace_id, bool cold_start,
+                              std::string function_arn) {
   const std::scoped_lock lock(mutex_);
   request_id_ = std::move(request_id);
   trace_id_ = std::move(trace_id);
+  function_arn_ = std::move(function_arn);
   cold_start_ = cold_start;
 }
 
@@ -38,7 +41,28 @@ void Logger::end_invocation() {
   const std::scoped_lock lock(mutex_);
   request_id_.clear();
   trace_id_.clear();
+  function_arn_.clear();
   cold_start_ = false;
+}
+
+void Logger::set_function(FunctionContext function) {
+  const std::scoped_lock lock(mutex_);
+  function_ = std::move(function);
+}
+
+std::string Logger::service() const {
+  const std::scoped_lock lock(mutex_);
+  return service_;
+}
+
+FunctionContext Logger::function() const {
+  const std::scoped_lock lock(mutex_);
+  return function_;
+}
+
+std::string Logger::request_id() const {
+  const std::scoped_lock lock(mutex_);
+  return request_id_;
 }
 
 void Logger::debug(std::string_view message, const nlohmann::json& fields) {
@@ -76,6 +100,15 @@ std::string Logger::format_locked(config::LogLevel level, std::string_view messa
   line["timestamp"] = iso8601_milliseconds(wall_clock_());
   line["service"] = service_;
   line["cold_start"] = cold_start_;
+  if (!function_.name.empty()) {
+    line["function_name"] = function_.name;
+  }
+  if (function_.memory_size_mb) {
+    line["function_memory_size"] = *function_.memory_size_mb;
+  }
+  if (!function_arn_.empty()) {
+    line["function_arn"] = function_arn_;
+  }
   if (!request_id_.empty()) {
     line["function_request_id"] = request_id_;
   }
@@ -89,6 +122,23 @@ std::string Logger::format_locked(config::LogLevel level, std::string_view messa
   }
   // Replace invalid UTF-8 rather than throw: a log line must never take the process down.
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+FunctionContext function_context_from_environment(const config::Environment& environment) {
+  FunctionContext function;
+  if (const auto name = environment.find("AWS_LAMBDA_FUNCTION_NAME"); name != environment.end()) {
+    function.name = name->second;
+  }
+  if (const auto memory = environment.find("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+      memory != environment.end()) {
+    const std::string& text = memory->second;
+    std::int64_t megabytes = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), megabytes);
+    if (error == std::errc() && end == text.data() + text.size() && megabytes > 0) {
+      function.memory_size_mb = megabytes;
+    }
+  }
+  return function;
 }
 
 std::string iso8601_milliseconds(std::chrono::system_clock::time_point time) {

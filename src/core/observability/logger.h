@@ -1,8 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,9 +14,23 @@
 
 namespace dispatcher::core::observability {
 
+/// The function's identity as the Lambda environment gives it; empty outside Lambda.
+struct FunctionContext {
+  std::string name;                            ///< AWS_LAMBDA_FUNCTION_NAME
+  std::optional<std::int64_t> memory_size_mb;  ///< AWS_LAMBDA_FUNCTION_MEMORY_SIZE
+
+  friend bool operator==(const FunctionContext&, const FunctionContext&) = default;
+};
+
+/// Reads AWS_LAMBDA_FUNCTION_NAME and AWS_LAMBDA_FUNCTION_MEMORY_SIZE; a memory size that is not
+/// a whole number is left out rather than failing start-up over a log field.
+[[nodiscard]] FunctionContext function_context_from_environment(
+    const config::Environment& environment);
+
 /// Structured JSON logs in the conventions of AWS Lambda Powertools: one line per notable event
-/// with level, timestamp, service, cold start flag, request id and trace id, plus event-specific
-/// fields.
+/// with Powertools' keys (level, message, timestamp, service, cold_start, function_name,
+/// function_memory_size, function_arn, function_request_id, xray_trace_id; a key is left out while
+/// unknown), plus event-specific fields.
 class Logger {
  public:
   /// Receives each finished line (without the newline). Production writes it to stdout.
@@ -23,9 +39,20 @@ class Logger {
 
   Logger(std::string service, config::LogLevel level, Sink sink, WallClock wall_clock);
 
-  /// Sets the per-invocation context carried on every following line.
-  void begin_invocation(std::string request_id, std::string trace_id, bool cold_start);
+  /// Sets the per-invocation context carried on every following line. `function_arn` is the
+  /// invoked ARN (qualified when invoked through an alias or version).
+  void begin_invocation(std::string request_id, std::string trace_id, bool cold_start,
+                        std::string function_arn = {});
+  /// Back to the between-invocations context: no request id, trace id or ARN; cold_start false.
   void end_invocation();
+
+  /// Sets the function's identity, carried on every following line.
+  void set_function(FunctionContext function);
+
+  [[nodiscard]] std::string service() const;
+  [[nodiscard]] FunctionContext function() const;
+  /// The current invocation's request id; empty between invocations.
+  [[nodiscard]] std::string request_id() const;
 
   void set_level(config::LogLevel level);
   [[nodiscard]] bool enabled(config::LogLevel level) const;
@@ -52,9 +79,11 @@ class Logger {
   config::LogLevel level_;
   Sink sink_;
   WallClock wall_clock_;
+  FunctionContext function_;
   std::string request_id_;
   std::string trace_id_;
-  bool cold_start_ = true;
+  std::string function_arn_;
+  bool cold_start_ = true;  // true until the first invocation ends: start-up lines are cold
 };
 
 /// ISO-8601 UTC with milliseconds, as Powertools writes it: 2026-11-24T10:00:00.123Z.

@@ -61,5 +61,43 @@ TEST(Logger, InvalidUtf8InAFieldDoesNotThrow) {
   EXPECT_TRUE(nlohmann::json::accept(captured.lines[0]));
 }
 
+TEST(Logger, CarriesTheFunctionContextLikePowertools) {
+  CapturedLogger captured;
+  captured.logger.set_function(
+      function_context_from_environment({{"AWS_LAMBDA_FUNCTION_NAME", "orders-dispatcher"},
+                                         {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"}}));
+  captured.logger.begin_invocation("req-1", "Root=1-abc", false,
+                                   "arn:aws:lambda:eu-west-1:123456789012:function:orders:live");
+  captured.logger.info("during");
+  captured.logger.end_invocation();
+  captured.logger.info("between");
+  ASSERT_EQ(captured.lines.size(), 2U);
+  const auto during = nlohmann::json::parse(captured.lines[0]);
+  EXPECT_EQ(during["function_name"], "orders-dispatcher");
+  EXPECT_EQ(during["function_memory_size"], 512);
+  EXPECT_EQ(during["function_arn"], "arn:aws:lambda:eu-west-1:123456789012:function:orders:live");
+  const auto between = nlohmann::json::parse(captured.lines[1]);
+  EXPECT_EQ(between["function_name"], "orders-dispatcher");
+  EXPECT_FALSE(between.contains("function_arn"));
+  EXPECT_FALSE(between.contains("function_request_id"));
+}
+
+TEST(Logger, StartUpLinesAreColdStarts) {
+  CapturedLogger captured;
+  captured.logger.info("dispatcher ready");
+  EXPECT_EQ(nlohmann::json::parse(captured.lines.at(0))["cold_start"], true);
+}
+
+TEST(FunctionContext, LeavesOutWhatTheEnvironmentDoesNotSayClearly) {
+  EXPECT_EQ(function_context_from_environment({}), FunctionContext{});
+  const auto odd = function_context_from_environment(
+      {{"AWS_LAMBDA_FUNCTION_NAME", "f"}, {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128MB"}});
+  EXPECT_EQ(odd.name, "f");
+  EXPECT_FALSE(odd.memory_size_mb.has_value());
+  EXPECT_EQ(function_context_from_environment({{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "10240"}})
+                .memory_size_mb,
+            10240);
+}
+
 }  // namespace
 }  // namespace dispatcher::core::observability
