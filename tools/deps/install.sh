@@ -142,5 +142,6 @@ check_java
 check_go
 install_jars dynamodb-local
 install_jars kafka
+install_jars kafka-3.9
 install_venv
 install_rie

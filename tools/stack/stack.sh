@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The local stack: DynamoDB Local, a single-node Kafka (KRaft) and moto server as plain processes on
-# 127.0.0.1, owned through PID files under $STACK_DIR. See docs/local-stack.md.
+# The local stack: DynamoDB Local, a single-node Kafka (KRaft), moto server and a second, secured
+# Kafka node (kafka-secure: SASL_SSL with SCRAM users and an mTLS listener, certificates from a
+# self-signed CA made here) as plain processes on 127.0.0.1, owned through PID files under
+# $STACK_DIR. See docs/local-stack.md.
 #
 #   stack.sh start            start what is not running (reuse what is), write $STACK_DIR/env
 #   stack.sh stop [svc...]    stop exactly the PIDs in the PID files (all services when none named)
@@ -18,9 +20,16 @@ dynamodb_port="${STACK_DYNAMODB_PORT:-18000}"
 kafka_port="${STACK_KAFKA_PORT:-19092}"
 kafka_controller_port="${STACK_KAFKA_CONTROLLER_PORT:-19093}"
 moto_port="${STACK_MOTO_PORT:-15000}"
+kafka_secure_port="${STACK_KAFKA_SECURE_PORT:-19094}"
+kafka_secure_controller_port="${STACK_KAFKA_SECURE_CONTROLLER_PORT:-19095}"
+kafka_mtls_port="${STACK_KAFKA_MTLS_PORT:-19096}"
+# Test-only credentials of the secured broker (exported in $STACK_DIR/env for the tests).
+scram_user="dispatcher-it"
+scram_password="stack-scram-password-7c1e"
+client_key_password="stack-client-key-password-93af"
 jars="$repo/.cache/jars"
 python="$repo/.venv/bin/python"
-all_services=(dynamodb kafka moto)
+all_services=(dynamodb kafka moto kafka-secure)
 
 note() { echo "stack: $*" >&2; }
 
@@ -29,6 +38,7 @@ port_of() {
     dynamodb) echo "$dynamodb_port" ;;
     kafka) echo "$kafka_port" ;;
     moto) echo "$moto_port" ;;
+    kafka-secure) echo "$kafka_secure_port" ;;
   esac
 }
 
@@ -36,7 +46,7 @@ pid_file() { echo "$stack_dir/$1/pid"; }
 
 log_file() {
   case "$1" in
-    kafka) echo "$stack_dir/kafka/server.log" ;;
+    kafka | kafka-secure) echo "$stack_dir/$1/server.log" ;;
     *) echo "$stack_dir/$1/$1.log" ;;
   esac
 }
@@ -72,6 +82,17 @@ is_healthy() {
         -d '{}')" = 200 ]
       ;;
     kafka) timeout 5 kcat -L -b "127.0.0.1:$port" -m 2 >/dev/null 2>&1 ;;
+    kafka-secure)
+      # Both secured listeners must answer: SCRAM over TLS and mTLS.
+      local tls="$stack_dir/kafka-secure/tls"
+      timeout 5 kcat -L -b "127.0.0.1:$port" -m 2 -X security.protocol=sasl_ssl \
+        -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username="$scram_user" \
+        -X sasl.password="$scram_password" -X ssl.ca.location="$tls/ca.pem" >/dev/null 2>&1 &&
+        timeout 5 kcat -L -b "127.0.0.1:$kafka_mtls_port" -m 2 -X security.protocol=ssl \
+          -X ssl.ca.location="$tls/ca.pem" -X ssl.certificate.location="$tls/client.pem" \
+          -X ssl.key.location="$tls/client.key" -X ssl.key.password="$client_key_password" \
+          >/dev/null 2>&1
+      ;;
     moto)
       [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
         "http://127.0.0.1:$port/moto-api/data.json")" = 200 ]
@@ -81,7 +102,7 @@ is_healthy() {
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-health_timeout() { [ "$1" = kafka ] && echo 60 || echo 30; }
+health_timeout() { case "$1" in kafka | kafka-secure) echo 60 ;; *) echo 30 ;; esac; }
 
 # Starts "$@" in its own session with the service marker, stdin/stdout/stderr detached (so a caller
 # reading our stdout through a pipe is not held open), and records its PID. The subshell execs
@@ -121,12 +142,16 @@ auto.create.topics.enable=true
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
 default.replication.factor=1
 group.initial.rebalance.delay.ms=0
 EOF
+  write_log4j_config "$dir"
+}
+
+# The broker's log4j2 configuration: INFO to <dir>/server.log.
+write_log4j_config() {
+  local dir="$1"
   cat >"$dir/log4j2.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by tools/stack/stack.sh on every start. -->
@@ -142,6 +167,77 @@ EOF
   </Loggers>
 </Configuration>
 EOF
+}
+
+# A self-signed CA, a broker certificate for 127.0.0.1/localhost, a client certificate (key
+# encrypted with $client_key_password) and a second CA that signed nothing here (for "untrusted
+# certificate" tests). Made once; kept while the files exist.
+make_tls_material() {
+  local tls="$stack_dir/kafka-secure/tls"
+  [ -f "$tls/.complete" ] && return 0
+  rm -rf "$tls"
+  mkdir -p "$tls"
+  if ! (
+    set -e
+    cd "$tls"
+    ca_extensions=(-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign")
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 \
+      -subj "/CN=dispatcher stack CA" "${ca_extensions[@]}"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout untrusted-ca.key -out untrusted-ca.pem \
+      -days 3650 -subj "/CN=dispatcher stack untrusted CA" "${ca_extensions[@]}"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=127.0.0.1"
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile broker.ext -out broker.pem
+    # Kafka's PEM key store: an unencrypted PKCS#8 key followed by the certificate chain.
+    { openssl pkcs8 -topk8 -nocrypt -in broker.key; cat broker.pem ca.pem; } >broker-keystore.pem
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >client.ext
+    openssl req -newkey rsa:2048 -keyout client.key -passout "pass:$client_key_password" \
+      -out client.csr -subj "/CN=dispatcher-client"
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile client.ext -out client.pem
+    rm -f ./*.csr ./*.ext
+  ) >"$stack_dir/kafka-secure/tls.log" 2>&1; then
+    note "TLS material generation failed:"
+    tail -n 20 "$stack_dir/kafka-secure/tls.log" >&2
+    return 1
+  fi
+  touch "$tls/.complete"
+}
+
+# The secured broker: SASL_SSL (SCRAM-SHA-512 and -256) and an SSL listener that requires a client
+# certificate (MTLS), which also carries the broker's own traffic.
+write_kafka_secure_config() {
+  local dir="$stack_dir/kafka-secure" tls="$stack_dir/kafka-secure/tls"
+  cat >"$dir/server.properties" <<EOF
+# Written by tools/stack/stack.sh on every start.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$kafka_secure_controller_port
+listeners=SASL_SSL://127.0.0.1:$kafka_secure_port,MTLS://127.0.0.1:$kafka_mtls_port,CONTROLLER://127.0.0.1:$kafka_secure_controller_port
+advertised.listeners=SASL_SSL://127.0.0.1:$kafka_secure_port,MTLS://127.0.0.1:$kafka_mtls_port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=MTLS
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.mtls.ssl.client.auth=required
+ssl.keystore.type=PEM
+ssl.keystore.location=$tls/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$tls/ca.pem
+log.dirs=$dir/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+min.insync.replicas=1
+default.replication.factor=1
+group.initial.rebalance.delay.ms=0
+EOF
+  write_log4j_config "$dir"
 }
 
 start_service() {
@@ -174,6 +270,29 @@ start_service() {
         fi
       fi
       launch kafka "$dir/stdout.log" java "${java_options[@]}" kafka.Kafka "$dir/server.properties"
+      ;;
+    kafka-secure)
+      # Kafka 3.9: 4.x brokers refuse the SCRAM proof of librdkafka < 2.6.1 (see its pom).
+      [ -f "$jars/kafka-3.9/.stamp" ] || { note "Kafka 3.9 jars missing: run tools/deps/install.sh"; return 1; }
+      make_tls_material || return 1
+      write_kafka_secure_config
+      local java_options=(-Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
+        "-Dlog4j2.configurationFile=$dir/log4j2.xml" -cp "$jars/kafka-3.9/*")
+      if [ ! -f "$dir/data/meta.properties" ]; then
+        local cluster_id
+        cluster_id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+        # The SCRAM users are created with Kafka's own tooling as the storage is formatted.
+        if ! java "${java_options[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+          -c "$dir/server.properties" \
+          --add-scram "SCRAM-SHA-512=[name=$scram_user,password=$scram_password]" \
+          --add-scram "SCRAM-SHA-256=[name=$scram_user,password=$scram_password]" \
+          >"$dir/format.log" 2>&1; then
+          note "kafka-secure storage format failed:"
+          tail -n 40 "$dir/format.log" >&2
+          return 1
+        fi
+      fi
+      launch kafka-secure "$dir/stdout.log" java "${java_options[@]}" kafka.Kafka "$dir/server.properties"
       ;;
     moto)
       [ -x "$repo/.venv/bin/moto_server" ] || { note "moto_server missing: run tools/deps/install.sh"; return 1; }
@@ -219,6 +338,15 @@ export STACK_MOTO_ENDPOINT=http://127.0.0.1:$moto_port
 export STACK_PYTHON=$python
 export STACK_RIE=$rie
 export STACK_DIR=$stack_dir
+export STACK_KAFKA_SECURE_BOOTSTRAP=127.0.0.1:$kafka_secure_port
+export STACK_KAFKA_MTLS_BOOTSTRAP=127.0.0.1:$kafka_mtls_port
+export STACK_KAFKA_CA=$stack_dir/kafka-secure/tls/ca.pem
+export STACK_KAFKA_UNTRUSTED_CA=$stack_dir/kafka-secure/tls/untrusted-ca.pem
+export STACK_KAFKA_CLIENT_CERT=$stack_dir/kafka-secure/tls/client.pem
+export STACK_KAFKA_CLIENT_KEY=$stack_dir/kafka-secure/tls/client.key
+export STACK_KAFKA_CLIENT_KEY_PASSWORD=$client_key_password
+export STACK_KAFKA_SCRAM_USER=$scram_user
+export STACK_KAFKA_SCRAM_PASSWORD=$scram_password
 EOF
   mv "$stack_dir/env.new" "$stack_dir/env"
 }
@@ -278,7 +406,7 @@ wait_healthy() {
       if ! running_pid "$service" >/dev/null || [ "$now" -ge "$deadline" ]; then
         note "$service did not become healthy (timeout $(health_timeout "$service") s or exited); last log lines:"
         tail -n 40 "$(log_file "$service")" >&2 2>/dev/null || true
-        if [ "$service" = kafka ]; then tail -n 40 "$stack_dir/kafka/stdout.log" >&2 2>/dev/null || true; fi
+        case "$service" in kafka | kafka-secure) tail -n 40 "$stack_dir/$service/stdout.log" >&2 2>/dev/null || true ;; esac
         return 1
       fi
       next+=("$service")
@@ -338,5 +466,5 @@ case "${1:-}" in
   stop) shift; command_stop "$@" ;;
   status) command_status ;;
   env) command_env ;;
-  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto ...]|status|env}" >&2; exit 2 ;;
+  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto|kafka-secure ...]|status|env}" >&2; exit 2 ;;
 esac

@@ -16,7 +16,7 @@ from stack_support import aws_client, stack_variable
 
 REPO = Path(__file__).resolve().parents[3]
 STACK_SCRIPT = REPO / "tools" / "stack" / "stack.sh"
-SERVICES = ["dynamodb", "kafka", "moto"]
+SERVICES = ["dynamodb", "kafka", "moto", "kafka-secure"]
 
 
 def free_ports(count):
@@ -55,10 +55,18 @@ def processes_of_stack(directory):
     return found
 
 
+def secure_ports(secure, controller, mtls):
+    return {
+        "STACK_KAFKA_SECURE_PORT": str(secure),
+        "STACK_KAFKA_SECURE_CONTROLLER_PORT": str(controller),
+        "STACK_KAFKA_MTLS_PORT": str(mtls),
+    }
+
+
 class SecondStack:
     def __init__(self, directory):
-        dynamodb, kafka, controller, moto = free_ports(4)
-        self.ports = {"dynamodb": dynamodb, "kafka": kafka, "moto": moto}
+        dynamodb, kafka, controller, moto, secure, secure_controller, mtls = free_ports(7)
+        self.ports = {"dynamodb": dynamodb, "kafka": kafka, "moto": moto, "kafka-secure": secure}
         self.directory = directory
         self.environment = {
             **os.environ,
@@ -67,6 +75,7 @@ class SecondStack:
             "STACK_KAFKA_PORT": str(kafka),
             "STACK_KAFKA_CONTROLLER_PORT": str(controller),
             "STACK_MOTO_PORT": str(moto),
+            **secure_ports(secure, secure_controller, mtls),
         }
 
     def run(self, *arguments, timeout=120):
@@ -123,6 +132,10 @@ def test_second_stack_starts_beside_the_shared_one_is_reused_and_stops_exactly_i
     assert f"export STACK_KAFKA_BOOTSTRAP=127.0.0.1:{second_stack.ports['kafka']}\n" in environment
     assert f"export STACK_MOTO_ENDPOINT=http://127.0.0.1:{second_stack.ports['moto']}\n" in environment
     assert f"export STACK_DIR={second_stack.directory}\n" in environment
+    assert (
+        f"export STACK_KAFKA_SECURE_BOOTSTRAP=127.0.0.1:{second_stack.ports['kafka-secure']}\n"
+        in environment
+    )
     assert second_stack.run("env").stdout == environment
 
     again = second_stack.run("start")
@@ -185,27 +198,38 @@ def test_start_that_fails_stops_what_it_started_and_prints_no_service(second_sta
 
 def test_stack_whose_ports_another_stack_serves_uses_them_and_never_stops_them(tmp_path):
     # A CI clone next to the shared stack, or a second checkout, sees the default ports taken by
-    # healthy services it did not start.
+    # healthy services it did not start. (kafka-secure is not shared this way: its CA and client
+    # certificate live in the stack directory that made them, so this stack starts its own.)
     shared_ports = {
         "STACK_DYNAMODB_PORT": stack_variable("STACK_DYNAMODB_ENDPOINT").rsplit(":", 1)[1],
         "STACK_KAFKA_PORT": stack_variable("STACK_KAFKA_BOOTSTRAP").rsplit(":", 1)[1],
         "STACK_MOTO_PORT": stack_variable("STACK_MOTO_ENDPOINT").rsplit(":", 1)[1],
     }
-    environment = {**os.environ, **shared_ports, "STACK_DIR": str(tmp_path / "beside")}
+    secure, secure_controller, mtls = free_ports(3)
+    environment = {
+        **os.environ,
+        **shared_ports,
+        **secure_ports(secure, secure_controller, mtls),
+        "STACK_DIR": str(tmp_path / "beside"),
+    }
 
     def run(*arguments):
         return subprocess.run(
-            [str(STACK_SCRIPT), *arguments], env=environment, capture_output=True, text=True, timeout=60
+            [str(STACK_SCRIPT), *arguments], env=environment, capture_output=True, text=True, timeout=120
         )
 
     started = run("start")
     assert started.returncode == 0, started.stderr
-    assert started.stdout.splitlines() == [f"reused {s}" for s in SERVICES]
-    assert run("status").stdout.splitlines() == [
+    assert started.stdout.splitlines() == [f"reused {s}" for s in SERVICES[:3]] + [
+        "started kafka-secure"
+    ]
+    status = run("status").stdout.splitlines()
+    assert status[:3] == [
         f"dynamodb external port {shared_ports['STACK_DYNAMODB_PORT']}",
         f"kafka external port {shared_ports['STACK_KAFKA_PORT']}",
         f"moto external port {shared_ports['STACK_MOTO_PORT']}",
     ]
+    assert status[3].startswith("kafka-secure running pid ") and status[3].endswith(f"port {secure}")
 
     assert run("stop").returncode == 0
     assert_shared_stack_answers()
