@@ -23,6 +23,8 @@ REGION = "us-east-1"
 # DynamoDB Local runs with -sharedDb, so these only need to be well-formed.
 ACCESS_KEY = "e2e"
 SECRET_KEY = "e2e-not-a-secret"
+# Set by ctest: the file the functions under test record their AWS actions in.
+OPERATION_LOG_VARIABLE = "DISPATCHER_E2E_OPERATION_LOG"
 
 
 def _required(name: str) -> str:
@@ -123,8 +125,13 @@ class Scenario:
                start_mapping: bool = True, label: str = "esm"):
         """The function behind an event source mapping on the events table's stream."""
         log_dir = self.tmp_path / label
+        environment = dict(environment or self.function_environment())
+        # Every AWS action the function calls is recorded for the least-privilege check of the
+        # deployment template (tests/deploy/); only the function, not tools run beside it.
+        if os.environ.get(OPERATION_LOG_VARIABLE):
+            environment.setdefault("DISPATCHER_OPERATION_LOG", os.environ[OPERATION_LOG_VARIABLE])
         mapped = MappedFunction(command=command,
-                                environment=environment or self.function_environment(),
+                                environment=environment,
                                 aws=self.aws, table_name=self.events_table, log_dir=log_dir,
                                 settings=settings, pool_size=pool_size,
                                 rie=self.stack["STACK_RIE"], start_mapping=start_mapping)
