@@ -1,5 +1,7 @@
 #include "app/application.h"
 
+#include <chrono>
+#include <cstdint>
 #include <utility>
 
 #include "adapters/aws/credentials.h"
@@ -13,6 +15,7 @@
 #include "app/reference_resolver.h"
 #include "core/aws/endpoints.h"
 #include "core/dispatch/stream_event_parser.h"
+#include "core/observability/metrics.h"
 #include "core/retry/retry_policy.h"
 
 namespace dispatcher::app {
@@ -45,16 +48,28 @@ core::dispatch::DispatcherOptions dispatcher_options(const core::config::Setting
   };
 }
 
-void log_report(core::observability::Logger& logger, const core::dispatch::DispatchReport& report) {
+/// One line per held, dead-lettered or failed aggregate, then the invocation's summary line.
+void log_report(core::observability::Logger& logger, const core::dispatch::DispatchReport& report,
+                std::chrono::nanoseconds invocation_duration) {
   for (const auto& warning : report.warnings) {
     logger.warn(warning.message,
                 {{"code", warning.code}, {"sequence_number", warning.sequence_number}});
   }
+  std::size_t held_at_gap = 0;
   for (const auto& held : report.held) {
-    logger.warn("aggregate held", {{"aggregate_id", held.aggregate_id},
-                                   {"held_at_version", held.hold.version},
-                                   {"reason", core::dispatch::hold_reason_name(held.hold.reason)},
-                                   {"detail", held.hold.detail}});
+    const bool gap = held.hold.reason == core::dispatch::HoldReason::kGap;
+    held_at_gap += gap ? 1 : 0;
+    logger.warn(gap ? "aggregate held at a gap; waits for the missing version"
+                    : "aggregate held at a poison event; waits for an operator",
+                {{"aggregate_id", held.aggregate_id},
+                 {"held_at_version", held.hold.version},
+                 {"reason", core::dispatch::hold_reason_name(held.hold.reason)},
+                 {"detail", held.hold.detail}});
+  }
+  for (const auto& dead : report.dead_lettered) {
+    logger.warn(
+        "event dead-lettered; its aggregate continues",
+        {{"aggregate_id", dead.aggregate_id}, {"version", dead.version}, {"reason", dead.reason}});
   }
   for (const auto& failed : report.failed) {
     logger.error("aggregate not dispatched; Lambda retries from its record",
@@ -71,19 +86,47 @@ void log_report(core::observability::Logger& logger, const core::dispatch::Dispa
     durations[core::dispatch::phase_name(static_cast<core::dispatch::Phase>(phase))] =
         static_cast<double>(duration.count()) / 1e6;
   }
-  logger.info("batch handled", {{"records", report.records},
-                                {"markers_written", report.markers_written},
-                                {"aggregates_dispatched", report.aggregates_dispatched},
-                                {"aggregates_published", report.aggregates_published},
-                                {"events_published", report.events_published},
-                                {"offsets_committed", report.offsets_committed},
-                                {"continuations", report.continuations},
-                                {"aggregates_held", report.held.size()},
-                                {"aggregates_failed", report.failed.size()},
-                                {"retry_from", report.response.retry_from
-                                                   ? nlohmann::json(*report.response.retry_from)
-                                                   : nlohmann::json(nullptr)},
-                                {"phase_milliseconds", std::move(durations)}});
+  nlohmann::json summary = {
+      {"records", report.records},
+      {"markers_written", report.markers_written},
+      {"aggregates_dispatched", report.aggregates_dispatched},
+      {"aggregates_published", report.aggregates_published},
+      {"events_published", report.events_published},
+      {"offsets_committed", report.offsets_committed},
+      {"continuations", report.continuations},
+      {"aggregates_held", report.held.size()},
+      {"aggregates_held_at_gap", held_at_gap},
+      {"aggregates_held_at_poison", report.held.size() - held_at_gap},
+      {"events_dead_lettered", report.dead_lettered.size()},
+      {"aggregates_failed", report.failed.size()},
+      {"retry_from", report.response.retry_from ? nlohmann::json(*report.response.retry_from)
+                                                : nlohmann::json(nullptr)},
+      {"phase_milliseconds", std::move(durations)},
+      {"duration_milliseconds", static_cast<double>(invocation_duration.count()) / 1e6}};
+  if (report.lag.events > 0) {
+    summary["lag_max_milliseconds"] = report.lag.max.count();
+    summary["lag_average_milliseconds"] =
+        report.lag.total.count() / static_cast<std::int64_t>(report.lag.events);
+  }
+  logger.info("batch handled", summary);
+}
+
+/// One CloudWatch EMF document per invocation, on the log stream (Logger::write_raw), so
+/// CloudWatch Logs extracts the metrics without an API call from the function.
+void emit_metrics(core::observability::Logger& logger, const core::config::Settings& settings,
+                  const core::dispatch::DispatchReport& report,
+                  std::chrono::nanoseconds invocation_duration,
+                  std::chrono::system_clock::time_point now) {
+  const auto document = core::observability::invocation_metrics(
+      report, core::observability::MetricsContext{
+                  .metrics_namespace = settings.metrics_namespace,
+                  .service = settings.service_name,
+                  .function_name = logger.function().name,
+                  .request_id = logger.request_id(),
+                  .timestamp = now,
+                  .invocation_duration = invocation_duration,
+              });
+  logger.write_raw(core::observability::to_emf_line(document));
 }
 
 }  // namespace
@@ -173,14 +216,21 @@ core::Result<std::unique_ptr<Application>> Application::create(
 
 core::Result<std::string> Application::handle(std::string_view event_json,
                                               core::Deadline deadline) {
+  const core::Clock& clock = *components_->clock;
+  const auto started = clock.now();
   auto batch = core::dispatch::parse_stream_event(event_json);
   if (!batch) {
     logger_.error("invalid stream event; the whole batch fails",
                   {{"error", batch.error().describe()}});
+    // Still one metrics document: every invocation counts, and its duration is real.
+    emit_metrics(logger_, components_->settings, core::dispatch::DispatchReport{},
+                 clock.now() - started, clock.wall_now());
     return core::fail(std::move(batch.error()));
   }
   const auto report = components_->dispatcher->handle(*batch, deadline);
-  log_report(logger_, report);
+  const auto duration = clock.now() - started;
+  log_report(logger_, report, duration);
+  emit_metrics(logger_, components_->settings, report, duration, clock.wall_now());
   return report.response.to_json();
 }
 

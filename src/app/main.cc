@@ -1,5 +1,6 @@
 // The one executable: the Lambda `bootstrap` (custom runtime) and the command-line tool.
 
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -47,9 +48,19 @@ config::LogLevel early_log_level(const config::Environment& environment) {
   if (found == environment.end()) {
     return config::LogLevel::kInfo;
   }
-  const std::string& level = found->second;
-  if (level == "DEBUG" || level == "debug") {
+  // The same names parse_settings accepts, so start-up lines obey LOG_LEVEL before it runs.
+  std::string level = found->second;
+  for (char& character : level) {
+    character = static_cast<char>(std::toupper(static_cast<unsigned char>(character)));
+  }
+  if (level == "DEBUG" || level == "TRACE") {
     return config::LogLevel::kDebug;
+  }
+  if (level == "WARN" || level == "WARNING") {
+    return config::LogLevel::kWarn;
+  }
+  if (level == "ERROR" || level == "CRITICAL") {
+    return config::LogLevel::kError;
   }
   return config::LogLevel::kInfo;
 }
@@ -74,6 +85,8 @@ Logger make_logger(const config::Environment& environment, std::FILE* stream) {
 int run_lambda(const std::string& runtime_api, const config::Environment& environment) {
   // Lambda sends stdout to CloudWatch Logs: one JSON document per line.
   Logger logger = make_logger(environment, stdout);
+  logger.set_function(
+      dispatcher::core::observability::function_context_from_environment(environment));
   dispatcher::adapters::lambda::RuntimeClient runtime(runtime_api);
   // Everything is created before the first `next`: no invocation meets a half-built dispatcher.
   auto application = Application::create(environment, logger);
@@ -91,7 +104,8 @@ int run_lambda(const std::string& runtime_api, const config::Environment& enviro
       runtime,
       [&](const dispatcher::adapters::lambda::Invocation& invocation)
           -> dispatcher::core::Result<std::string> {
-        logger.begin_invocation(invocation.request_id, invocation.trace_id, cold_start);
+        logger.begin_invocation(invocation.request_id, invocation.trace_id, cold_start,
+                                invocation.function_arn);
         cold_start = false;
         auto response = (*application)
                             ->handle(invocation.payload, dispatcher::app::deadline_from_wall_clock(
