@@ -1,11 +1,14 @@
 // The one executable: the Lambda `bootstrap` (custom runtime) and the command-line tool.
 
 #include <cctype>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -15,6 +18,7 @@
 #include "adapters/lambda/runtime_loop.h"
 #include "adapters/system/environment.h"
 #include "app/application.h"
+#include "app/operator/operator_commands.h"
 #include "core/clock.h"
 #include "core/observability/logger.h"
 
@@ -35,6 +39,15 @@ Usage:
   bootstrap handle [--event FILE] [--timeout-seconds N]
                                 handle one DynamoDB Streams event (FILE, or standard input) with the
                                 configuration from the environment; print the partial batch response
+  bootstrap status [--top N] [--aggregate ID] [--json]
+                                operator: per aggregate head, offset, lag, held (gap/poison)
+  bootstrap replay --aggregate ID [--from-version N]
+                                operator: move the offset back and re-dispatch (audited)
+  bootstrap release --aggregate ID --version N [--yes]
+                                operator: skip a gap or poison event on purpose (audited)
+  bootstrap sweep [--rate N] [--resume-token FILE] [--dry-run]
+                                operator: ring the doorbell of aggregates left behind
+                                (each: --help, --json; exit 3 = held aggregates found)
   bootstrap --version           print the version
   bootstrap --help              print this help
 
@@ -192,6 +205,14 @@ int main(int argc, char** argv) {
     }
     if (command == "handle") {
       return run_handle({arguments.begin() + 1, arguments.end()}, environment);
+    }
+    if (dispatcher::app::operator_tools::is_operator_command(command)) {
+      dispatcher::app::operator_tools::Console console{.out = std::cout,
+                                                       .err = std::cerr,
+                                                       .in = std::cin,
+                                                       .interactive = isatty(STDIN_FILENO) == 1};
+      return dispatcher::app::operator_tools::run_operator_command(
+          command, std::span<const std::string_view>(arguments).subspan(1), environment, console);
     }
     std::fprintf(stderr, "bootstrap: unknown command '%.*s'\n%.*s",
                  static_cast<int>(command.size()), command.data(), static_cast<int>(kUsage.size()),

@@ -1,0 +1,244 @@
+#include "app/operator/operator_context.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "app/reference_resolver.h"
+#include "core/dynamodb/json_codec.h"
+
+namespace dispatcher::app::operator_tools {
+namespace {
+
+namespace ops = core::operator_tools;
+using core::dynamodb::integer_attribute;
+using core::dynamodb::integer_value;
+using core::dynamodb::Item;
+using core::dynamodb::string_value;
+
+/// The planner needs only the first events after the offset to find a gap or poison event now.
+constexpr std::size_t kEventsToInspect = 100;
+
+core::dispatch::DispatcherOptions planner_options(const core::config::Settings& settings) {
+  return core::dispatch::DispatcherOptions{
+      .topic = settings.kafka_topic_output,
+      .first_event_version = settings.first_event_version,
+      .max_events_per_aggregate = settings.max_events_per_aggregate,
+      .max_message_bytes = settings.max_message_bytes,
+      .poison_policy = settings.poison_policy == core::config::PoisonHandling::kDeadLetter
+                           ? core::dispatch::PoisonPolicy::kDeadLetter
+                           : core::dispatch::PoisonPolicy::kHold,
+      .dead_letter_topic = settings.dead_letter_topic,
+      .source_table = settings.events_table_name,
+  };
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
+    core::config::Environment environment) {
+  // Settings that only the Kafka side of the dispatcher needs get stand-ins, so operators can run
+  // the commands with the table settings alone.
+  environment.try_emplace("KAFKA_BOOTSTRAP_SERVERS", "unused-by-operator-commands:9092");
+  environment.try_emplace("KAFKA_TOPIC_OUTPUT", "unused-by-operator-commands");
+
+  std::unique_ptr<OperatorContext> context(new OperatorContext());  // private constructor
+  context->clock_ = std::make_shared<core::SystemClock>();
+  auto aws = AwsContext::create(environment, context->clock_);
+  if (!aws) {
+    return core::fail(std::move(aws.error()));
+  }
+  context->aws_ = std::move(*aws);
+  auto resolved = resolve_references(std::move(environment), *context->aws_,
+                                     context->deadline_in(std::chrono::seconds(20)));
+  if (!resolved) {
+    return core::fail(std::move(resolved.error()));
+  }
+  auto settings = core::config::parse_settings(*resolved);
+  if (!settings) {
+    return core::fail(std::move(settings.error()));
+  }
+  context->settings_ = std::move(*settings);
+  auto json = context->aws_->json_client(adapters::aws::kDynamoDbService, "dynamodb");
+  if (!json) {
+    return core::fail(std::move(json.error()));
+  }
+  context->json_ = std::move(*json);
+  context->dynamodb_ = std::make_shared<adapters::dynamodb::DynamoDbClient>(context->json_);
+  context->event_store_ = std::make_unique<adapters::event_store::DynamoDbEventStore>(
+      context->dynamodb_,
+      adapters::event_store::EventStoreTables{
+          .events_table = context->settings_.events_table_name,
+          .offsets_table = context->settings_.offsets_table_name},
+      context->clock_);
+  context->planner_.emplace(ops::operator_run_planner(planner_options(context->settings_)));
+  return context;
+}
+
+core::Deadline OperatorContext::deadline_in(std::chrono::seconds seconds) const {
+  return clock_->now() + seconds;
+}
+
+core::Result<ScanWave> OperatorContext::scan_wave(ops::ScanProgress& progress,
+                                                  std::vector<ops::ScanFold>& folds,
+                                                  core::Deadline deadline) {
+  std::vector<adapters::aws::JsonCall> calls;
+  std::vector<std::size_t> segments;
+  const auto total = progress.segments.size();
+  for (std::size_t segment = 0; segment < total; ++segment) {
+    const auto& state = progress.segments[segment];
+    if (state.done) {
+      continue;
+    }
+    nlohmann::json input = {{"TableName", progress.table_name},
+                            {"ConsistentRead", true},
+                            {"ProjectionExpression", "#id, #version, #trigger"},
+                            {"ExpressionAttributeNames",
+                             {{"#id", "id"}, {"#version", "version"}, {"#trigger", "trigger"}}}};
+    if (total > 1) {
+      input["Segment"] = segment;
+      input["TotalSegments"] = total;
+    }
+    if (state.exclusive_start_key) {
+      input["ExclusiveStartKey"] = core::dynamodb::item_to_json(*state.exclusive_start_key);
+    }
+    calls.push_back(adapters::aws::JsonCall{.operation = "Scan", .input = std::move(input)});
+    segments.push_back(segment);
+  }
+  auto responses = json_->call_all(calls, deadline);
+  // Decode every page before changing any state, so a failed wave can be repeated as it was.
+  std::vector<std::vector<Item>> pages(responses.size());
+  std::vector<std::optional<Item>> next_keys(responses.size());
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    if (!responses[i]) {
+      return core::fail(std::move(responses[i].error()));
+    }
+    const auto& output = responses[i]->output;
+    if (output.contains("Items") && output["Items"].is_array()) {
+      for (const auto& entry : output["Items"]) {
+        auto item = core::dynamodb::item_from_json(entry);
+        if (!item) {
+          return core::fail(std::move(item.error()));
+        }
+        pages[i].push_back(std::move(*item));
+      }
+    }
+    if (output.contains("LastEvaluatedKey") && output["LastEvaluatedKey"].is_object()) {
+      auto key = core::dynamodb::item_from_json(output["LastEvaluatedKey"]);
+      if (!key) {
+        return core::fail(std::move(key.error()));
+      }
+      next_keys[i] = std::move(*key);
+    }
+  }
+  ScanWave wave;
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    auto& state = progress.segments[segments[i]];
+    auto& fold = folds[segments[i]];
+    const bool last_page = !next_keys[i].has_value();
+    wave.items += pages[i].size();
+    auto complete = fold.add_page(pages[i], last_page);
+    std::ranges::move(complete, std::back_inserter(wave.aggregates));
+    state.exclusive_start_key = std::move(next_keys[i]);
+    state.done = last_page;
+    state.pending = fold.pending();
+  }
+  return wave;
+}
+
+core::Result<std::vector<ops::AggregateStatus>> OperatorContext::inspect(
+    std::span<const ops::ScannedAggregate> aggregates, core::Deadline deadline) {
+  std::vector<ops::AggregateStatus> statuses;
+  if (aggregates.empty()) {
+    return statuses;
+  }
+  adapters::dynamodb::BatchGetRequest request{.table_name = settings_.offsets_table_name,
+                                              .consistent_read = true};
+  for (const auto& aggregate : aggregates) {
+    request.keys.push_back(Item{{"id", string_value(aggregate.id)}});
+  }
+  auto answers = dynamodb_->batch_get(request, deadline);
+  std::vector<ops::OffsetRecord> offsets;
+  offsets.reserve(answers.size());
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (!answers[i]) {
+      return core::fail(std::move(answers[i].error()));
+    }
+    ops::OffsetRecord record;
+    if (answers[i]->has_value()) {
+      const Item& item = **answers[i];
+      record.version = integer_attribute(item, "version");
+      if (!record.version) {
+        return core::fail(core::permanent_error(
+            "InvalidOffsetItem", "offset item of aggregate '" + aggregates[i].id + "' in table " +
+                                     settings_.offsets_table_name + " has no integer 'version'"));
+      }
+      record.dispatched_at_milliseconds = integer_attribute(item, "dispatched_at");
+    }
+    offsets.push_back(record);
+  }
+  std::vector<core::dispatch::EventQuery> queries;
+  std::vector<std::size_t> queried;
+  const std::int64_t first = planner_->first_event_version();
+  for (std::size_t i = 0; i < aggregates.size(); ++i) {
+    if (ops::lag(aggregates[i].head_version, offsets[i].version, first) > 0) {
+      queries.push_back(
+          core::dispatch::EventQuery{.aggregate_id = aggregates[i].id,
+                                     .after_version = offsets[i].version.value_or(first - 1),
+                                     .max_events = kEventsToInspect});
+      queried.push_back(i);
+    }
+  }
+  auto pages = event_store_->read_events(queries, deadline);
+  std::vector<std::optional<core::dispatch::EventPage>> page_of(aggregates.size());
+  for (std::size_t q = 0; q < pages.size(); ++q) {
+    if (!pages[q]) {
+      return core::fail(std::move(pages[q].error()));
+    }
+    page_of[queried[q]] = std::move(*pages[q]);
+  }
+  statuses.reserve(aggregates.size());
+  for (std::size_t i = 0; i < aggregates.size(); ++i) {
+    const std::span<const Item> events =
+        page_of[i] ? std::span<const Item>(page_of[i]->items) : std::span<const Item>();
+    statuses.push_back(ops::assess(aggregates[i], offsets[i], events, *planner_));
+  }
+  return statuses;
+}
+
+core::Result<ops::ScannedAggregate> OperatorContext::find_aggregate(const std::string& aggregate_id,
+                                                                    core::Deadline deadline) {
+  ops::ScannedAggregate aggregate{.id = aggregate_id};
+  auto head = dynamodb_->query(
+      adapters::dynamodb::QueryRequest{
+          .table_name = settings_.events_table_name,
+          .key_condition_expression = "#id = :id AND #version >= :zero",
+          .expression_attribute_names = {{"#id", "id"}, {"#version", "version"}},
+          .expression_attribute_values = {{":id", string_value(aggregate_id)},
+                                          {":zero", integer_value(0)}},
+          .consistent_read = true,
+          .scan_index_forward = false,
+          .limit = 1},
+      deadline);
+  if (!head) {
+    return core::fail(std::move(head.error()));
+  }
+  if (!head->items.empty()) {
+    aggregate.head_version = integer_attribute(head->items.front(), "version");
+  }
+  auto marker =
+      dynamodb_->get_item(settings_.events_table_name,
+                          Item{{"id", string_value(aggregate_id)},
+                               {"version", integer_value(core::dispatch::kMarkerVersion)}},
+                          true, deadline);
+  if (!marker) {
+    return core::fail(std::move(marker.error()));
+  }
+  if (*marker) {
+    if (const std::string* trigger = core::dynamodb::string_attribute(**marker, "trigger")) {
+      aggregate.marker_trigger = *trigger;
+    }
+  }
+  return aggregate;
+}
+
+}  // namespace dispatcher::app::operator_tools

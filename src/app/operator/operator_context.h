@@ -1,0 +1,85 @@
+#pragma once
+
+// What every operator command needs: the dispatcher's own settings, the DynamoDB client, the event
+// store adapter (its marker writes ring doorbells exactly as the dispatcher's do) and the planner
+// that decides holds as the dispatcher does.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "adapters/aws/json_client.h"
+#include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/event_store/dynamodb_event_store.h"
+#include "app/aws_environment.h"
+#include "core/clock.h"
+#include "core/config/settings.h"
+#include "core/dispatch/run_planner.h"
+#include "core/operator/aggregate_status.h"
+#include "core/operator/sweep_plan.h"
+#include "core/result.h"
+
+namespace dispatcher::app::operator_tools {
+
+/// One wave of a parallel Scan: the aggregates it completed and how many items it read.
+struct ScanWave {
+  std::vector<core::operator_tools::ScannedAggregate> aggregates;
+  std::size_t items = 0;
+};
+
+class OperatorContext {
+ public:
+  /// Reads the environment as the dispatcher does (SSM/Secrets Manager ARNs resolved). The commands
+  /// never talk to Kafka, so KAFKA_BOOTSTRAP_SERVERS may be left unset (KAFKA_TOPIC_OUTPUT is still
+  /// used, when set, to decide whether an event is poison). Errors: the settings' and AWS
+  /// context's start-up errors (permanent), naming the variable at fault.
+  [[nodiscard]] static core::Result<std::unique_ptr<OperatorContext>> create(
+      core::config::Environment environment);
+
+  [[nodiscard]] const core::config::Settings& settings() const noexcept { return settings_; }
+  [[nodiscard]] const core::Clock& clock() const noexcept { return *clock_; }
+  [[nodiscard]] adapters::dynamodb::DynamoDbClient& dynamodb() noexcept { return *dynamodb_; }
+  [[nodiscard]] adapters::event_store::DynamoDbEventStore& event_store() noexcept {
+    return *event_store_;
+  }
+  [[nodiscard]] const core::dispatch::RunPlanner& planner() const noexcept { return *planner_; }
+  [[nodiscard]] core::Deadline deadline_in(std::chrono::seconds seconds) const;
+
+  /// Reads the next page of every unfinished segment of `progress` together (Scan with Segment /
+  /// TotalSegments, strongly consistent, keys and the marker's trigger only) and advances it.
+  /// `folds` has one ScanFold per segment. Error: the first failed page's DynamoDB error (the
+  /// progress is left as it was, so the wave can be repeated).
+  [[nodiscard]] core::Result<ScanWave> scan_wave(core::operator_tools::ScanProgress& progress,
+                                                 std::vector<core::operator_tools::ScanFold>& folds,
+                                                 core::Deadline deadline);
+
+  /// The status of each aggregate: offsets (one consistent BatchGetItem wave), then a Query of
+  /// the first events after the offset for those with a positive lag (all in flight together),
+  /// decided by the planner. Error: the first DynamoDB error met, or an offset item without an
+  /// integer version (permanent "InvalidOffsetItem").
+  [[nodiscard]] core::Result<std::vector<core::operator_tools::AggregateStatus>> inspect(
+      std::span<const core::operator_tools::ScannedAggregate> aggregates, core::Deadline deadline);
+
+  /// One aggregate found by id (no Scan): its head (Query, descending, 1 item) and marker.
+  /// nullopt head when it has no event.
+  [[nodiscard]] core::Result<core::operator_tools::ScannedAggregate> find_aggregate(
+      const std::string& aggregate_id, core::Deadline deadline);
+
+ private:
+  OperatorContext() = default;
+
+  core::config::Settings settings_;
+  std::shared_ptr<const core::Clock> clock_;
+  std::unique_ptr<AwsContext> aws_;
+  std::shared_ptr<adapters::aws::JsonClient> json_;
+  std::shared_ptr<adapters::dynamodb::DynamoDbClient> dynamodb_;
+  std::unique_ptr<adapters::event_store::DynamoDbEventStore> event_store_;
+  std::optional<core::dispatch::RunPlanner> planner_;
+};
+
+}  // namespace dispatcher::app::operator_tools
