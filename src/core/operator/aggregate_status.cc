@@ -4,11 +4,12 @@
 #include <utility>
 
 #include "core/dispatch/message_mapper.h"
+#include "core/runner/state_keys.h"
 
 namespace dispatcher::core::operator_tools {
 
 bool is_reserved_id(std::string_view aggregate_id) noexcept {
-  return aggregate_id.starts_with(kReservedIdPrefix);
+  return runner::is_reserved_id(aggregate_id);
 }
 
 std::string_view condition_name(AggregateCondition condition) noexcept {

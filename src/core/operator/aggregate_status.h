@@ -18,10 +18,7 @@
 
 namespace dispatcher::core::operator_tools {
 
-/// Ids starting with this prefix belong to the standalone runner's own state items (lease,
-/// checkpoints) in the events table; they are not aggregates.
-inline constexpr std::string_view kReservedIdPrefix = "#dispatcher-runner#";
-
+/// True for the standalone runner's own state items (core/runner/state_keys.h): not aggregates.
 [[nodiscard]] bool is_reserved_id(std::string_view aggregate_id) noexcept;
 
 /// What a Scan of the events table says about one aggregate.

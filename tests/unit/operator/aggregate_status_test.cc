@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/runner/state_keys.h"
+
 namespace dispatcher::core::operator_tools {
 namespace {
 
@@ -63,7 +65,7 @@ TEST(ScanFold, KeepsBackTheLastAggregateOfAPageUntilItsEndIsSeen) {
 
 TEST(ScanFold, SkipsRunnerStateItemsAndUnreadableKeys) {
   ScanFold fold;
-  const std::vector<Item> page{key(std::string(kReservedIdPrefix) + "lease", 0),
+  const std::vector<Item> page{key(std::string(runner::kLeaseId), 0),
                                Item{{"id", string_value("x")}}, key("c", 4)};
   const auto complete = fold.add_page(page, true);
   ASSERT_EQ(complete.size(), 1U);
