@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/dispatch/dispatch_planner.h"
+#include "core/dispatch/event_timestamp.h"
 #include "core/dispatch/marker_planner.h"
 
 namespace dispatcher::core::dispatch {
@@ -231,7 +232,8 @@ class Invocation {
     }
     const auto started = clock_.now();
     for (AggregateDispatch* dispatch : selected) {
-      dispatch->run = run_planner_.plan(dispatch->offset, dispatch->page.items);
+      dispatch->run =
+          run_planner_.plan(dispatch->plan->aggregate_id, dispatch->offset, dispatch->page.items);
       if (dispatch->run.error.has_value()) {
         // Publish and commit the valid prefix first; then Lambda retries the rest.
         dispatch->failure_after_commit.emplace(Phase::kPlanRuns, *dispatch->run.error);
@@ -258,45 +260,144 @@ class Invocation {
       runs.push_back(PublishRun{.messages = std::move(dispatch->run.messages)});
     }
     auto outcomes = publisher_.publish(runs, deadline_);
+    const auto delivered_at = clock_.wall_now();
+    std::vector<Rejection> rejections;
+    std::vector<Rejection>* dead_letter_rejections =
+        run_planner_.poison_policy() == PoisonPolicy::kDeadLetter ? &rejections : nullptr;
     for (std::size_t index = 0; index < selected.size(); ++index) {
       AggregateDispatch& dispatch = *selected[index];
-      const std::size_t run_size = runs[index].messages.size();
       // Keep the messages: continuation needs the run's extent.
       dispatch.run.messages = std::move(runs[index].messages);
-      PublishOutcome outcome =
-          index < outcomes.size()
-              ? std::move(outcomes[index])
-              : PublishOutcome{.delivered = 0,
-                               .error = retryable_error("PortContractViolation",
-                                                        "publish returned fewer outcomes than "
-                                                        "runs")};
-      dispatch.delivered = std::min(outcome.delivered, run_size);
-      report_.events_published += dispatch.delivered;
-      if (dispatch.delivered > 0) {
-        ++report_.aggregates_published;
-      }
-      if (dispatch.delivered == run_size) {
-        continue;
-      }
-      Error error = outcome.error.value_or(retryable_error(
-          "PublishIncomplete", "the publisher confirmed " + std::to_string(dispatch.delivered) +
-                                   " of " + std::to_string(run_size) + " messages"));
-      if (error.retryable()) {
-        dispatch.failure_after_commit.emplace(Phase::kPublish, std::move(error));
-      } else {
-        // Kafka will never take this message: poison, held like any other, not a batch failure.
-        const std::int64_t version =
-            dispatch.run.first_version + static_cast<std::int64_t>(dispatch.delivered);
-        dispatch.run.hold =
-            Hold{.version = version, .reason = HoldReason::kPoison, .detail = error.describe()};
-        dispatch.run.covers_page = false;
-        dispatch.failure_after_commit.reset();
-      }
-      if (dispatch.delivered == 0) {
-        finish_without_commit(dispatch);
-      }
+      accept_outcome(dispatch, outcome_or_contract_error(outcomes, index), 0, delivered_at,
+                     dead_letter_rejections);
+    }
+    if (!rejections.empty()) {
+      publish_dead_letters(rejections);
     }
     record_duration(Phase::kPublish, started);
+  }
+
+  /// A message the broker refused for good, under PoisonPolicy::kDeadLetter.
+  struct Rejection {
+    AggregateDispatch* dispatch = nullptr;
+    Error error;
+  };
+
+  static PublishOutcome outcome_or_contract_error(std::vector<PublishOutcome>& outcomes,
+                                                  std::size_t index) {
+    if (index < outcomes.size()) {
+      return std::move(outcomes[index]);
+    }
+    return PublishOutcome{.delivered = 0,
+                          .error = retryable_error("PortContractViolation",
+                                                   "publish returned fewer outcomes than runs")};
+  }
+
+  /// Takes the outcome of publishing dispatch.run.messages[first_sent, end). With `rejections`,
+  /// a permanent refusal of an event's own message is queued for the dead-letter wave instead of
+  /// holding the aggregate.
+  void accept_outcome(AggregateDispatch& dispatch, PublishOutcome outcome, std::size_t first_sent,
+                      std::chrono::system_clock::time_point delivered_at,
+                      std::vector<Rejection>* rejections) {
+    const std::size_t run_size = dispatch.run.messages.size();
+    const std::size_t delivered_now = std::min(outcome.delivered, run_size - first_sent);
+    add_lag(dispatch, first_sent, first_sent + delivered_now, delivered_at);
+    if (dispatch.delivered == 0 && delivered_now > 0) {
+      ++report_.aggregates_published;
+    }
+    dispatch.delivered = first_sent + delivered_now;
+    report_.events_published += delivered_now;
+    if (dispatch.delivered == run_size) {
+      return;
+    }
+    Error error = outcome.error.value_or(retryable_error(
+        "PublishIncomplete", "the publisher confirmed " + std::to_string(dispatch.delivered) +
+                                 " of " + std::to_string(run_size) + " messages"));
+    if (error.retryable()) {
+      dispatch.failure_after_commit.emplace(Phase::kPublish, std::move(error));
+    } else if (rejections != nullptr && !is_dead_letter(dispatch.run, dispatch.delivered)) {
+      rejections->push_back(Rejection{.dispatch = &dispatch, .error = std::move(error)});
+      return;
+    } else {
+      // Kafka will never take this message: poison, held like any other, not a batch failure.
+      const std::int64_t version =
+          dispatch.run.first_version + static_cast<std::int64_t>(dispatch.delivered);
+      dispatch.run.hold =
+          Hold{.version = version, .reason = HoldReason::kPoison, .detail = error.describe()};
+      dispatch.run.covers_page = false;
+      dispatch.failure_after_commit.reset();
+    }
+    if (dispatch.delivered == 0) {
+      finish_without_commit(dispatch);
+    }
+  }
+
+  static bool is_dead_letter(const AggregateRun& run, std::size_t index) {
+    return std::ranges::any_of(
+        run.dead_letters, [index](const DeadLetterEntry& entry) { return entry.index == index; });
+  }
+
+  /// The one extra publish call: each refused message's dead-letter message, then the rest of its
+  /// run, so the run's order is kept and the aggregate continues.
+  void publish_dead_letters(std::vector<Rejection>& rejections) {
+    std::vector<AggregateDispatch*> selected;
+    selected.reserve(rejections.size());
+    for (const Rejection& rejection : rejections) {
+      selected.push_back(rejection.dispatch);
+    }
+    std::optional<Error> refusal;
+    if (!has_time_for(Phase::kPublish, refusal)) {
+      for (AggregateDispatch* dispatch : selected) {
+        dispatch->failure_after_commit.emplace(Phase::kPublish, *refusal);
+        if (dispatch->delivered == 0) {
+          finish_without_commit(*dispatch);
+        }
+      }
+      return;
+    }
+    std::vector<PublishRun> runs;
+    runs.reserve(rejections.size());
+    for (Rejection& rejection : rejections) {
+      AggregateDispatch& dispatch = *rejection.dispatch;
+      const std::size_t index = dispatch.delivered;
+      const std::int64_t version = dispatch.run.first_version + static_cast<std::int64_t>(index);
+      const std::string reason = rejection.error.describe();
+      dispatch.run.messages[index] =
+          run_planner_.dead_letter(dispatch.plan->aggregate_id, version, dispatch.page.items[index],
+                                   std::move(rejection.error));
+      auto& entries = dispatch.run.dead_letters;
+      const auto position = std::ranges::find_if(
+          entries, [index](const DeadLetterEntry& entry) { return entry.index > index; });
+      entries.insert(position, DeadLetterEntry{.index = index, .reason = reason});
+      runs.push_back(
+          PublishRun{.messages = std::vector<OutgoingMessage>(
+                         dispatch.run.messages.begin() + static_cast<std::ptrdiff_t>(index),
+                         dispatch.run.messages.end())});
+    }
+    auto outcomes = publisher_.publish(runs, deadline_);
+    const auto delivered_at = clock_.wall_now();
+    for (std::size_t index = 0; index < selected.size(); ++index) {
+      AggregateDispatch& dispatch = *selected[index];
+      accept_outcome(dispatch, outcome_or_contract_error(outcomes, index), dispatch.delivered,
+                     delivered_at, nullptr);
+    }
+  }
+
+  /// Dispatch lag of run messages [first, end), just confirmed at `delivered_at`.
+  void add_lag(const AggregateDispatch& dispatch, std::size_t first, std::size_t end,
+               std::chrono::system_clock::time_point delivered_at) {
+    for (std::size_t index = first; index < end && index < dispatch.page.items.size(); ++index) {
+      const auto happened = event_timestamp(dispatch.page.items[index]);
+      if (!happened.has_value()) {
+        continue;
+      }
+      // A writer's clock ahead of ours is no lag, not a negative one.
+      const auto lag =
+          std::max(duration_cast<milliseconds>(delivered_at - *happened), milliseconds::zero());
+      ++report_.lag.events;
+      report_.lag.max = std::max(report_.lag.max, lag);
+      report_.lag.total += lag;
+    }
   }
 
   /// An aggregate with nothing delivered has nothing to commit; report its failure now.
@@ -385,6 +486,14 @@ class Invocation {
         dispatch.failure_after_commit.reset();
         fail(dispatch, phase, std::move(error));
       }
+      for (const DeadLetterEntry& entry : dispatch.run.dead_letters) {
+        if (entry.index < dispatch.delivered) {
+          report_.dead_lettered.push_back(DeadLetteredEvent{
+              .aggregate_id = dispatch.plan->aggregate_id,
+              .version = dispatch.run.first_version + static_cast<std::int64_t>(entry.index),
+              .reason = entry.reason});
+        }
+      }
       if (dispatch.run.hold.has_value()) {
         report_.held.push_back(
             HeldAggregate{.aggregate_id = dispatch.plan->aggregate_id, .hold = *dispatch.run.hold});
@@ -425,9 +534,19 @@ RunPlanner make_run_planner(const DispatcherOptions& options) {
   if (options.deadline_safety_margin.count() < 0) {
     throw std::invalid_argument("dispatcher: deadline_safety_margin must not be negative");
   }
+  if (options.poison_policy == PoisonPolicy::kDeadLetter &&
+      !is_legal_topic_name(options.dead_letter_topic)) {
+    throw std::invalid_argument(
+        "dispatcher: the dead-letter policy needs a legal dead-letter topic, got \"" +
+        options.dead_letter_topic + "\"");
+  }
+  // MessageMapper throws std::invalid_argument for a topic template that does not parse.
   return RunPlanner(MessageMapper(MessageMapperOptions{
                         .topic = options.topic, .max_message_bytes = options.max_message_bytes}),
-                    options.poison_policy, options.first_event_version);
+                    options.poison_policy, options.first_event_version,
+                    DeadLetterOptions{.topic = options.dead_letter_topic,
+                                      .source_table = options.source_table,
+                                      .max_message_bytes = options.max_message_bytes});
 }
 
 }  // namespace

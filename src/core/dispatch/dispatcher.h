@@ -18,7 +18,8 @@
 namespace dispatcher::core::dispatch {
 
 struct DispatcherOptions {
-  std::string topic;                             ///< KAFKA_TOPIC_OUTPUT
+  /// KAFKA_TOPIC_OUTPUT: a topic name or a template over the event's fields (TopicTemplate).
+  std::string topic;
   std::int64_t first_event_version = 0;          ///< the version an aggregate's first event has
   std::size_t max_events_per_aggregate = 10000;  ///< read per aggregate and invocation; the rest
                                                  ///< goes to the next invocation (continuation)
@@ -26,7 +27,9 @@ struct DispatcherOptions {
   /// A wave starts only when at least this much time is left before the deadline, so a started
   /// wave can finish and the invocation can answer before Lambda kills it.
   std::chrono::milliseconds deadline_safety_margin{2000};
-  PoisonPolicy poison_policy = PoisonPolicy::kHold;
+  PoisonPolicy poison_policy = PoisonPolicy::kHold;  ///< DISPATCHER_POISON_POLICY
+  std::string dead_letter_topic;  ///< DISPATCHER_DEAD_LETTER_TOPIC (required with kDeadLetter)
+  std::string source_table;       ///< EVENTS_TABLE_NAME, named in dead-letter headers
 };
 
 /// The waves of an invocation, in order. Their number does not depend on the number of aggregates.
@@ -108,13 +111,17 @@ struct DispatchReport {
 /// commits its offset. Holds no state between invocations; safe to call again after a crash.
 class Dispatcher {
  public:
-  /// Throws std::invalid_argument when the options are unusable (empty topic, negative first event
-  /// version, zero max events or max message bytes, negative margin): a start-up error.
+  /// Throws std::invalid_argument when the options are unusable (empty or invalid topic template,
+  /// negative first event version, zero max events or max message bytes, negative margin, a
+  /// dead-letter policy without a legal dead-letter topic): a start-up error.
   Dispatcher(EventStore& event_store, Publisher& publisher, const Clock& clock,
              DispatcherOptions options);
 
   /// Runs the waves (see Phase) for `batch`, each for all aggregates at once, and never starts a
-  /// wave with less than the safety margin left before `deadline`. Never fails as a whole: every
+  /// wave with less than the safety margin left before `deadline`. Under
+  /// PoisonPolicy::kDeadLetter, a message the broker refuses for good is replaced by its
+  /// dead-letter message, which is published with the rest of its run in one extra publish call
+  /// (only when such a refusal happened). Never fails as a whole: every
   /// aggregate that did not finish is in report.failed and its sequence number in the response, so
   /// Lambda retries from there while the others are done. Holds are reported, not failed.
   [[nodiscard]] DispatchReport handle(const StreamBatch& batch, Deadline deadline);

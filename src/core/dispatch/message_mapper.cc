@@ -1,5 +1,6 @@
 #include "core/dispatch/message_mapper.h"
 
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -18,7 +19,18 @@ Error poison(const Item& item, Error error) {
   return error;
 }
 
+TopicTemplate parse_topic_template(std::string_view text) {
+  auto parsed = TopicTemplate::parse(text);
+  if (!parsed) {
+    throw std::invalid_argument("message mapper: " + parsed.error().describe());
+  }
+  return std::move(*parsed);
+}
+
 }  // namespace
+
+MessageMapper::MessageMapper(MessageMapperOptions options)
+    : options_(std::move(options)), topic_(parse_topic_template(options_.topic)) {}
 
 Result<std::int64_t> event_version(const Item& item) {
   return dynamodb::required_integer(item, "version");
@@ -80,7 +92,13 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item) const {
     item_headers = *headers;
   }
 
-  OutgoingMessage message{.topic = options_.topic,
+  // After the schema checks, so a missing streamType is reported as such, not as a bad topic.
+  auto topic = topic_.render(item);
+  if (!topic) {
+    return fail(poison(item, std::move(topic.error())));
+  }
+
+  OutgoingMessage message{.topic = std::move(*topic),
                           .key = std::string(*stream_id),
                           .value = std::string(*data),
                           .headers = {}};

@@ -6,13 +6,16 @@
 #include <utility>
 
 #include "core/dispatch/ports.h"
+#include "core/dispatch/topic_template.h"
 #include "core/dynamodb/attribute_value.h"
 #include "core/result.h"
 
 namespace dispatcher::core::dispatch {
 
 struct MessageMapperOptions {
-  std::string topic;  ///< KAFKA_TOPIC_OUTPUT
+  /// KAFKA_TOPIC_OUTPUT: a topic name or a template over the event's fields ("events.{streamType}",
+  /// see TopicTemplate). It must parse: the mapper's constructor throws otherwise.
+  std::string topic;
   /// The largest message the broker accepts (its message.max.bytes / the topic's
   /// max.message.bytes). Counted as key + value + every header name and value, which is what the
   /// broker counts minus a few bytes of framing.
@@ -20,25 +23,35 @@ struct MessageMapperOptions {
 };
 
 /// Turns an event item into the Kafka message users depend on (DESIGN §4):
-/// key = streamId; value = data bytes unchanged; headers = the item's `headers` map in name order,
-/// then messageId (eventId), messageType (eventType), streamType, streamId, version, timestamp, all
-/// UTF-8 strings, version and timestamp being the exact decimal text DynamoDB stored. A `headers`
-/// entry with a standard name is kept: both headers are sent, the standard one last.
+/// topic = the topic template rendered for the event; key = streamId; value = data bytes unchanged;
+/// headers = the item's `headers` map in name order, then messageId (eventId), messageType
+/// (eventType), streamType, streamId, version, timestamp, all UTF-8 strings, version and timestamp
+/// being the exact decimal text DynamoDB stored. A `headers` entry with a standard name is kept:
+/// both headers are sent, the standard one last.
 class MessageMapper {
  public:
-  explicit MessageMapper(MessageMapperOptions options) : options_(std::move(options)) {}
+  /// Throws std::invalid_argument when options.topic is not a valid topic template (a start-up
+  /// error; Settings validates KAFKA_TOPIC_OUTPUT before this).
+  explicit MessageMapper(MessageMapperOptions options);
 
   /// The message for `item`, or a permanent error when the item cannot become a valid message (a
   /// poison event): "InvalidItem" (a required attribute missing or of the wrong type: id S,
   /// version N integer, streamType S, streamId S, eventId S, data B, timestamp N, eventType S;
-  /// headers, when present, M of S), "MessageTooLarge" (over max_message_bytes). The message
-  /// names the attribute and the event's version when readable, never an attribute's value.
+  /// headers, when present, M of S), "InvalidTopic" (the topic template gives no legal topic
+  /// name for the event), "MessageTooLarge" (over max_message_bytes). The message names the
+  /// attribute and the event's version when readable, never an attribute's value.
   [[nodiscard]] Result<OutgoingMessage> map(const dynamodb::Item& item) const;
+
+  /// The topic `item` goes to; errors as TopicTemplate::render.
+  [[nodiscard]] Result<std::string> topic_for(const dynamodb::Item& item) const {
+    return topic_.render(item);
+  }
 
   [[nodiscard]] const MessageMapperOptions& options() const noexcept { return options_; }
 
  private:
   MessageMapperOptions options_;
+  TopicTemplate topic_;
 };
 
 /// The item's `version` attribute as an integer. Error: permanent "InvalidItem" (missing, not N,

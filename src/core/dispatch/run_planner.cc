@@ -4,7 +4,18 @@
 
 namespace dispatcher::core::dispatch {
 
-AggregateRun RunPlanner::plan(std::optional<std::int64_t> committed_offset,
+OutgoingMessage RunPlanner::dead_letter(const AggregateId& aggregate_id, std::int64_t version,
+                                        const dynamodb::Item& item, Error reason) const {
+  auto topic = mapper_.topic_for(item);
+  return dead_letter_.build(
+      item, PoisonEvent{.aggregate_id = aggregate_id,
+                        .version = version,
+                        .reason = std::move(reason),
+                        .original_topic = topic ? std::optional(*topic) : std::nullopt});
+}
+
+AggregateRun RunPlanner::plan(const AggregateId& aggregate_id,
+                              std::optional<std::int64_t> committed_offset,
                               std::span<const dynamodb::Item> items) const {
   // Versions of the readable prefix; an item whose version is unreadable ends it.
   std::vector<std::int64_t> versions;
@@ -49,16 +60,22 @@ AggregateRun RunPlanner::plan(std::optional<std::int64_t> committed_offset,
   for (std::size_t index = 0; index < run.length; ++index) {
     auto message = mapper_.map(items[index]);
     if (!message) {
+      const std::int64_t version = run.first_version + static_cast<std::int64_t>(index);
       switch (poison_policy_) {
         case PoisonPolicy::kHold:
           // The poison event comes before whatever stopped the run later: it is the hold now.
-          result.hold = Hold{.version = run.first_version + static_cast<std::int64_t>(index),
+          result.hold = Hold{.version = version,
                              .reason = HoldReason::kPoison,
                              .detail = message.error().describe()};
           result.error.reset();
-          break;
+          return result;
+        case PoisonPolicy::kDeadLetter:
+          result.dead_letters.push_back(
+              DeadLetterEntry{.index = index, .reason = message.error().describe()});
+          result.messages.push_back(
+              dead_letter(aggregate_id, version, items[index], std::move(message.error())));
+          continue;
       }
-      return result;
     }
     result.messages.push_back(std::move(*message));
   }

@@ -491,7 +491,171 @@ TEST_F(DispatcherTest, RejectsUnusableOptions) {
                std::invalid_argument);
   EXPECT_THROW(construct(DispatcherOptions{.topic = "t", .deadline_safety_margin = -1ms}),
                std::invalid_argument);
+  EXPECT_THROW(construct(DispatcherOptions{.topic = "events.{unknown}"}), std::invalid_argument);
+  EXPECT_THROW(
+      construct(DispatcherOptions{.topic = "t", .poison_policy = PoisonPolicy::kDeadLetter}),
+      std::invalid_argument);
   EXPECT_NO_THROW(construct(DispatcherOptions{.topic = "t"}));
+  EXPECT_NO_THROW(construct(DispatcherOptions{.topic = "events.{streamType}",
+                                              .poison_policy = PoisonPolicy::kDeadLetter,
+                                              .dead_letter_topic = "t.dlq"}));
+}
+
+class DeadLetterDispatcherTest : public DispatcherTest {
+ protected:
+  DeadLetterDispatcherTest() {
+    options_.poison_policy = PoisonPolicy::kDeadLetter;
+    options_.dead_letter_topic = "orders-dlq";
+    options_.source_table = "events-table";
+  }
+
+  /// (topic, version or dlq.version) of the stream's messages in Kafka's order.
+  std::vector<std::pair<std::string, std::string>> topics_and_versions(
+      std::string_view stream_id) const {
+    std::vector<std::pair<std::string, std::string>> result;
+    for (const fakes::DeliveredMessage& delivered : kafka_.log()) {
+      if (delivered.message.key != stream_id) {
+        continue;
+      }
+      const bool dead_letter = delivered.message.topic == options_.dead_letter_topic;
+      result.emplace_back(delivered.message.topic,
+                          header(delivered.message, dead_letter ? "dlq.version" : "version"));
+    }
+    return result;
+  }
+
+  static std::string header(const OutgoingMessage& message, std::string_view name) {
+    for (const auto& [key, value] : message.headers) {
+      if (key == name) {
+        return value;
+      }
+    }
+    return "<absent>";
+  }
+
+  const OutgoingMessage* dead_letter_message() const {
+    for (const fakes::DeliveredMessage& delivered : kafka_.log()) {
+      if (delivered.message.topic == options_.dead_letter_topic) {
+        return &delivered.message;
+      }
+    }
+    return nullptr;
+  }
+};
+
+using TopicAndVersion = std::pair<std::string, std::string>;
+
+TEST_F(DeadLetterDispatcherTest, PoisonEventGoesToTheDeadLetterTopicInPlaceAndTheAggregateGoesOn) {
+  write("a", {0, 2});
+  dynamodb::Item poison = fakes::event_item("a", 1);
+  poison.erase("data");
+  table_.put_item(poison);
+  write("b", {0});
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b")});
+  EXPECT_EQ(topics_and_versions("a"),
+            (std::vector<TopicAndVersion>{
+                {"orders-out", "0"}, {"orders-dlq", "1"}, {"orders-out", "2"}}));
+  EXPECT_EQ(offset("a"), 2);
+  EXPECT_EQ(offset("b"), 0);
+  EXPECT_TRUE(report.held.empty());
+  ASSERT_EQ(report.dead_lettered.size(), 1U);
+  EXPECT_EQ(report.dead_lettered[0].aggregate_id, aggregate_id_of("a"));
+  EXPECT_EQ(report.dead_lettered[0].version, 1);
+  EXPECT_NE(report.dead_lettered[0].reason.find("data"), std::string::npos);
+  EXPECT_EQ(publisher_.calls(), 1U) << "a planned dead letter needs no extra publish call";
+  const OutgoingMessage* dead_letter = dead_letter_message();
+  ASSERT_NE(dead_letter, nullptr);
+  EXPECT_EQ(dead_letter->key, "a");
+  EXPECT_EQ(header(*dead_letter, "dlq.source-table"), "events-table");
+  EXPECT_EQ(header(*dead_letter, "dlq.payload-format"), "dynamodb-json");
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+}
+
+TEST_F(DeadLetterDispatcherTest, BrokerRejectionIsDeadLetteredWithTheRestOfTheRunInOneExtraCall) {
+  write("a", {0, 1, 2});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kPermanent, 1);
+  const DispatchReport report = handle({marker_record("50", "a"), marker_record("51", "b")});
+  EXPECT_EQ(topics_and_versions("a"),
+            (std::vector<TopicAndVersion>{
+                {"orders-out", "0"}, {"orders-dlq", "1"}, {"orders-out", "2"}}));
+  EXPECT_EQ(publisher_.calls(), 2U);
+  EXPECT_EQ(offset("a"), 2);
+  EXPECT_EQ(offset("b"), 0);
+  EXPECT_EQ(report.events_published, 4U);
+  EXPECT_TRUE(report.held.empty());
+  EXPECT_TRUE(report.failed.empty());
+  ASSERT_EQ(report.dead_lettered.size(), 1U);
+  EXPECT_EQ(report.dead_lettered[0].version, 1);
+  const OutgoingMessage* dead_letter = dead_letter_message();
+  ASSERT_NE(dead_letter, nullptr);
+  EXPECT_EQ(header(*dead_letter, "dlq.reason"), "MSG_SIZE_TOO_LARGE");
+  EXPECT_EQ(header(*dead_letter, "dlq.original-topic"), "orders-out");
+  EXPECT_EQ(header(*dead_letter, "messageId"), fakes::event_id_of("a", 1));
+  EXPECT_EQ(dead_letter->value, *dynamodb::binary_attribute(fakes::event_item("a", 1), "data"));
+}
+
+TEST_F(DeadLetterDispatcherTest, BrokerRejectingTheDeadLetterTooHoldsTheAggregate) {
+  write("a", {0, 1, 2});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kPermanent, 1);
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kPermanent, 0);
+  const DispatchReport report = handle({marker_record("50", "a")});
+  EXPECT_EQ(publisher_.calls(), 2U) << "never more than one extra publish call";
+  EXPECT_EQ(offset("a"), 0);
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].hold.version, 1);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kPoison);
+  EXPECT_TRUE(report.dead_lettered.empty()) << "the dead letter was not delivered";
+  EXPECT_TRUE(report.failed.empty());
+}
+
+TEST_F(DeadLetterDispatcherTest, TransientFailureInTheExtraCallIsRetriedByLambda) {
+  write("a", {0, 1, 2});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kPermanent, 0);
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kTransient, 1);
+  const DispatchReport report = handle({marker_record("50", "a")});
+  EXPECT_EQ(offset("a"), 0) << "the dead letter of version 0 was delivered and committed";
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kPublish);
+  EXPECT_EQ(report.response.retry_from, "50");
+  ASSERT_EQ(report.dead_lettered.size(), 1U);
+  EXPECT_EQ(report.dead_lettered[0].version, 0);
+}
+
+TEST_F(DispatcherTest, RoutesEachEventByTheTemplateInOneOrderedRun) {
+  options_.topic = "orders.{eventType}";
+  dynamodb::Item shipped = fakes::event_item("a", 1);
+  shipped["eventType"] = dynamodb::string_value("OrderShipped");
+  write("a", {0});
+  table_.put_item(shipped);
+  write("a", {2});
+  std::ignore = handle({marker_record("20", "a")});
+  std::vector<std::string> topics;
+  for (const fakes::DeliveredMessage& delivered : kafka_.log()) {
+    topics.push_back(delivered.message.topic);
+  }
+  EXPECT_EQ(topics, (std::vector<std::string>{"orders.OrderPlaced", "orders.OrderShipped",
+                                              "orders.OrderPlaced"}));
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1, 2}));
+  EXPECT_EQ(offset("a"), 2);
+}
+
+TEST_F(DispatcherTest, ReportsDispatchLagOfDeliveredEventsAgainstTheWallClock) {
+  write("a", {0, 1});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kPublish, "b", EntryFault::kTransient, 0);
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b")});
+  const auto event_time = [](std::int64_t version) {
+    const auto text = *dynamodb::number_attribute(fakes::event_item("a", version), "timestamp");
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(std::stoll(text)));
+  };
+  const auto lag = [&](std::int64_t version) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.wall_now() -
+                                                                 event_time(version));
+  };
+  EXPECT_EQ(report.lag.events, 2U) << "b was not delivered: no lag for it";
+  EXPECT_EQ(report.lag.max, lag(0));
+  EXPECT_EQ(report.lag.total, lag(0) + lag(1));
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "core/dispatch/message_mapper.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <gtest/gtest.h>
 
 #include "fakes/event_items.h"
@@ -166,6 +169,57 @@ TEST(EventVersion, RejectsMissingOrNonIntegerVersion) {
 TEST(MessageMapper, TestWritersItemsAreValid) {
   // The simulation counts fakes::event_item as a valid event; keep that true.
   EXPECT_TRUE(mapper().map(fakes::event_item("s-1", 0)).has_value());
+}
+
+TEST(MessageMapper, RoutesEachEventByTheTopicTemplate) {
+  const MessageMapper routed(MessageMapperOptions{.topic = "events.{streamType}.{eventType}"});
+  Item item = seed_item();
+  auto message = routed.map(item);
+  ASSERT_TRUE(message.has_value()) << message.error().describe();
+  EXPECT_EQ(message->topic, "events.Order.OrderPlaced");
+  item["eventType"] = dynamodb::string_value("OrderShipped");
+  message = routed.map(item);
+  ASSERT_TRUE(message.has_value()) << message.error().describe();
+  EXPECT_EQ(message->topic, "events.Order.OrderShipped");
+}
+
+TEST(MessageMapper, EventWhoseTopicIsIllegalIsPoison) {
+  const MessageMapper routed(MessageMapperOptions{.topic = "events.{eventType}"});
+  Item item = seed_item();
+  item["eventType"] = dynamodb::string_value("Order/Placed");
+  const auto message = routed.map(item);
+  ASSERT_FALSE(message.has_value());
+  EXPECT_EQ(message.error().code, "InvalidTopic");
+  EXPECT_FALSE(message.error().retryable());
+  EXPECT_EQ(message.error().message.find("Order/Placed"), std::string::npos)
+      << "the attribute's value must not be quoted";
+}
+
+TEST(MessageMapper, MissingTemplateFieldIsReportedAsTheMissingAttribute) {
+  const MessageMapper routed(MessageMapperOptions{.topic = "events.{eventType}"});
+  Item item = seed_item();
+  item.erase("eventType");
+  const auto message = routed.map(item);
+  ASSERT_FALSE(message.has_value());
+  EXPECT_EQ(message.error().code, "InvalidItem");
+}
+
+TEST(MessageMapper, InvalidTemplateIsAStartUpError) {
+  EXPECT_THROW(MessageMapper(MessageMapperOptions{.topic = "events.{nope}"}),
+               std::invalid_argument);
+}
+
+TEST(MessageMapper, CarriesW3cTraceparentHeaderUnchanged) {
+  Item item = seed_item();
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  item["headers"] =
+      AttributeValue{AttributeMap{{"traceparent", dynamodb::string_value(traceparent)}}};
+  const auto message = mapper().map(item);
+  ASSERT_TRUE(message.has_value()) << message.error().describe();
+  const auto found = std::ranges::find_if(
+      message->headers, [](const Header& header) { return header.first == "traceparent"; });
+  ASSERT_NE(found, message->headers.end());
+  EXPECT_EQ(found->second, traceparent);
 }
 
 }  // namespace
