@@ -1,7 +1,7 @@
 # Front door. `make test` is what CI runs; see README.md.
 PRESET ?= ci
 
-.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean
+.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean package
 
 all: build
 
@@ -20,6 +20,11 @@ test:
 ## Unit tests only: no services needed.
 unit: build
 	ctest --preset $(PRESET) -L unit
+
+## Lambda zips for provided.al2023: dist/ddb-eventstore-dispatcher-<version>-{x86_64,arm64}.zip
+## plus .debug symbol files beside them (docs/packaging.md). PACKAGE_ARCH=x86_64 or =arm64 for one.
+package: deps
+	packaging/package.sh $(PACKAGE_ARCH)
 
 lint:
 	tools/lint.sh
