@@ -40,6 +40,12 @@ class AwsContext {
   /// discovered with adapters::system::locate_ca_bundle); found at create() or create() fails.
   [[nodiscard]] const std::string& ca_bundle() const noexcept { return ca_bundle_; }
 
+  /// The process's AWS credentials chain (for signing outside the JSON clients, e.g. MSK IAM).
+  [[nodiscard]] const std::shared_ptr<adapters::aws::CredentialsProvider>& credentials_provider()
+      const noexcept {
+    return credentials_;
+  }
+
   /// A JSON-protocol client for `service` at the endpoint of `service_id` ("dynamodb",
   /// "streams.dynamodb", "secretsmanager", "ssm"), honouring AWS_ENDPOINT_URL[_<SERVICE>].
   /// Error: a malformed endpoint override, naming the variable.

@@ -1,10 +1,14 @@
 #include "app/kafka_security.h"
 
+#include <chrono>
+#include <string>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/aws/signer.h"
 #include "adapters/secrets/secrets_manager_client.h"
+#include "core/aws/msk_iam_token.h"
 
 namespace dispatcher::app {
 namespace {
@@ -40,10 +44,86 @@ core::Result<SaslCredentials> parse_sasl_secret(std::string_view secret_text,
   return credentials;
 }
 
-core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
-    const core::config::Settings& settings, const AwsContext& aws, core::Deadline deadline) {
+adapters::kafka::OAuthBearerTokenProvider msk_iam_token_provider(
+    std::shared_ptr<adapters::aws::CredentialsProvider> credentials, std::string region) {
+  return [credentials = std::move(credentials),
+          region = std::move(region)]() -> core::Result<adapters::kafka::OAuthBearerToken> {
+    auto current = credentials->credentials();
+    if (!current) {
+      return core::fail(std::move(current.error()));
+    }
+    const auto now = std::chrono::system_clock::now();
+    const std::string presigned = adapters::aws::presign_url(
+        "GET", core::aws::msk_iam_connect_url(region), *current,
+        adapters::aws::SigningScope{.region = region,
+                                    .service = std::string(core::aws::kMskIamSigningService)},
+        now, core::aws::kMskIamTokenLifetime);
+    core::aws::MskIamToken token =
+        core::aws::msk_iam_token(presigned, core::aws::kMskIamUserAgent, now);
+    // The broker takes the identity from the signature; librdkafka only needs a non-empty name.
+    return adapters::kafka::OAuthBearerToken{
+        .value = std::move(token.value), .expiry = token.expiry, .principal = "aws-msk-iam"};
+  };
+}
+
+adapters::kafka::ProducerSettings map_kafka_producer_settings(
+    const core::config::Settings& settings, KafkaSecurityInputs inputs) {
+  using core::config::SaslMechanism;
+  using core::config::SecurityProtocol;
   adapters::kafka::ProducerSettings producer{.bootstrap_servers = settings.kafka_bootstrap_servers,
                                              .client_id = settings.kafka_client_id};
+  auto& properties = producer.extra_properties;
+  properties.emplace_back("security.protocol",
+                          std::string(core::config::to_string(settings.kafka_security_protocol)));
+  if (settings.sasl_mechanism == SaslMechanism::kAwsMskIam) {
+    properties.emplace_back("sasl.mechanisms", "OAUTHBEARER");
+    producer.oauthbearer_token_provider = std::move(inputs.oauthbearer_token_provider);
+  } else if (settings.sasl_mechanism != SaslMechanism::kNone && inputs.sasl) {
+    properties.emplace_back("sasl.mechanisms",
+                            std::string(core::config::to_string(settings.sasl_mechanism)));
+    properties.emplace_back("sasl.username", std::move(inputs.sasl->username));
+    properties.emplace_back("sasl.password", std::move(inputs.sasl->password));
+  }
+  const bool uses_tls = settings.kafka_security_protocol == SecurityProtocol::kSsl ||
+                        settings.kafka_security_protocol == SecurityProtocol::kSaslSsl;
+  if (uses_tls) {
+    // The process bundle by default: librdkafka's own default probes paths that a Lambda image
+    // may not have, and one trust decision for HTTPS and Kafka is easier to reason about.
+    const std::string& ca_location =
+        settings.kafka_ssl_ca_location.empty() ? inputs.ca_bundle : settings.kafka_ssl_ca_location;
+    if (!ca_location.empty()) {
+      properties.emplace_back("ssl.ca.location", ca_location);
+    }
+    if (!settings.kafka_ssl_certificate_location.empty()) {
+      properties.emplace_back("ssl.certificate.location", settings.kafka_ssl_certificate_location);
+    }
+    if (!settings.kafka_ssl_key_location.empty()) {
+      properties.emplace_back("ssl.key.location", settings.kafka_ssl_key_location);
+    }
+    if (!settings.kafka_ssl_key_password.empty()) {
+      properties.emplace_back("ssl.key.password", settings.kafka_ssl_key_password);
+    }
+    if (settings.kafka_ssl_insecure_skip_verify) {
+      properties.emplace_back("enable.ssl.certificate.verification", "false");
+      properties.emplace_back("ssl.endpoint.identification.algorithm", "none");
+      producer.startup_warnings.emplace_back(
+          "KAFKA_SSL_INSECURE_SKIP_VERIFY=true: Kafka broker TLS certificates and host names are "
+          "NOT verified; anyone on the network path can impersonate the brokers. Use "
+          "KAFKA_SSL_CA_LOCATION with the brokers' CA instead.");
+    }
+  }
+  // A missing topic is an error unless auto-creation was asked for (the broker must allow it too).
+  properties.emplace_back("allow.auto.create.topics",
+                          settings.kafka_allow_auto_create_topics ? "true" : "false");
+  for (const auto& property : settings.producer_properties) {
+    properties.push_back(property);
+  }
+  return producer;
+}
+
+core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
+    const core::config::Settings& settings, const AwsContext& aws, core::Deadline deadline) {
+  KafkaSecurityInputs inputs{.ca_bundle = aws.ca_bundle()};
   if (!settings.sasl_secret_name.empty()) {
     auto json = aws.json_client(adapters::aws::kSecretsManagerService, "secretsmanager");
     if (!json) {
@@ -65,21 +145,13 @@ core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
     if (!credentials) {
       return core::fail(std::move(credentials.error()));
     }
-    producer.extra_properties = {
-        {"security.protocol",
-         std::string(core::config::to_string(settings.kafka_security_protocol))},
-        {"sasl.mechanisms", std::string(core::config::to_string(settings.sasl_mechanism))},
-        {"sasl.username", std::move(credentials->username)},
-        {"sasl.password", std::move(credentials->password)},
-    };
+    inputs.sasl = std::move(*credentials);
   }
-  // A missing topic is an error unless auto-creation was asked for (the broker must allow it too).
-  producer.extra_properties.emplace_back(
-      "allow.auto.create.topics", settings.kafka_allow_auto_create_topics ? "true" : "false");
-  for (const auto& property : settings.producer_properties) {
-    producer.extra_properties.push_back(property);
+  if (settings.sasl_mechanism == core::config::SaslMechanism::kAwsMskIam) {
+    inputs.oauthbearer_token_provider =
+        msk_iam_token_provider(aws.credentials_provider(), aws.region());
   }
-  return producer;
+  return map_kafka_producer_settings(settings, std::move(inputs));
 }
 
 }  // namespace dispatcher::app

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string_view>
 
+#include "adapters/aws/credentials.h"
 #include "adapters/kafka/producer_settings.h"
 #include "app/aws_environment.h"
 #include "core/clock.h"
@@ -23,9 +26,32 @@ struct SaslCredentials {
 [[nodiscard]] core::Result<SaslCredentials> parse_sasl_secret(std::string_view secret_text,
                                                               std::string_view secret_name);
 
-/// The producer settings for `settings`: bootstrap servers, client id, SASL_SSL with the
-/// configured mechanism and the secret's credentials when SASL_SECRET_NAME is set, then every
-/// KAFKA_PRODUCER_* property (which may override security.protocol, e.g. for SASL_PLAINTEXT).
+/// The SASL/OAUTHBEARER token provider of KAFKA_SASL_MECHANISM=AWS_MSK_IAM: each call signs a
+/// fresh MSK IAM token for `region` with the current credentials of `credentials` (see
+/// core/aws/msk_iam_token.h). Error: the credentials provider's (never a secret value).
+[[nodiscard]] adapters::kafka::OAuthBearerTokenProvider msk_iam_token_provider(
+    std::shared_ptr<adapters::aws::CredentialsProvider> credentials, std::string region);
+
+/// What the Kafka security settings need besides `Settings`, resolved by the caller.
+struct KafkaSecurityInputs {
+  std::optional<SaslCredentials> sasl;  ///< from SASL_SECRET_NAME's secret
+  std::string ca_bundle;                ///< the process CA bundle (AwsContext::ca_bundle())
+  adapters::kafka::OAuthBearerTokenProvider oauthbearer_token_provider;  ///< for AWS_MSK_IAM
+};
+
+/// Maps the settings to librdkafka properties, in this order: security.protocol; SASL
+/// (sasl.mechanisms plus sasl.username/sasl.password from `inputs.sasl`, or OAUTHBEARER with
+/// `inputs.oauthbearer_token_provider` for AWS_MSK_IAM); with TLS (SSL, SASL_SSL) ssl.ca.location
+/// = KAFKA_SSL_CA_LOCATION or else the process CA bundle, the client certificate, key and key
+/// password when given, and for KAFKA_SSL_INSECURE_SKIP_VERIFY=true
+/// enable.ssl.certificate.verification=false and ssl.endpoint.identification.algorithm=none plus
+/// a start-up warning naming the setting; allow.auto.create.topics; then every KAFKA_PRODUCER_*
+/// property (which may override any of these; the publisher refuses unsafe ones).
+[[nodiscard]] adapters::kafka::ProducerSettings map_kafka_producer_settings(
+    const core::config::Settings& settings, KafkaSecurityInputs inputs);
+
+/// The producer settings for `settings`: reads SASL_SECRET_NAME's secret through Secrets Manager
+/// when set, uses AwsContext's CA bundle, credentials and region, then map_kafka_producer_settings.
 /// Errors: the secret cannot be read (names SASL_SECRET_NAME) or parse_sasl_secret's.
 [[nodiscard]] core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
     const core::config::Settings& settings, const AwsContext& aws, core::Deadline deadline);

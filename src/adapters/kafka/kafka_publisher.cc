@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "adapters/kafka/kafka_error.h"
+#include "core/aws/msk_iam_token.h"
 
 namespace dispatcher::adapters::kafka {
 
@@ -48,12 +49,56 @@ class ProducerContext {
     rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
   };
 
-  ProducerContext(KafkaLogSink log_sink, std::vector<std::string> secret_values)
+  ProducerContext(KafkaLogSink log_sink, std::vector<std::string> secret_values,
+                  OAuthBearerTokenProvider token_provider)
       : log_sink_(log_sink ? std::move(log_sink) : KafkaLogSink(write_kafka_log_to_stderr)),
-        secret_values_(std::move(secret_values)) {}
+        secret_values_(std::move(secret_values)),
+        token_provider_(std::move(token_provider)) {}
+
+  [[nodiscard]] bool has_token_provider() const { return static_cast<bool>(token_provider_); }
+
+  /// Asks the provider for a token and hands it (or the failure) to `producer`. Called from
+  /// librdkafka's refresh callback (inside poll, on the publishing thread) and from publish().
+  void refresh_token(rd_kafka_t& producer) {
+    constexpr int kWarningLevel = 4;
+    auto token = token_provider_();
+    if (!token) {
+      const std::string reason = redact(token.error().describe());
+      log(kWarningLevel, "OAUTHBEARER", "cannot make a SASL/OAUTHBEARER token: " + reason);
+      rd_kafka_oauthbearer_set_token_failure(&producer, reason.c_str());
+      return;
+    }
+    const auto expiry_ms =
+        std::chrono::duration_cast<milliseconds>(token->expiry.time_since_epoch()).count();
+    std::array<char, kErrorTextSize> reason{};
+    const rd_kafka_resp_err_t result = rd_kafka_oauthbearer_set_token(
+        &producer, token->value.c_str(), static_cast<int64_t>(expiry_ms), token->principal.c_str(),
+        nullptr, 0, reason.data(), reason.size());
+    if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // librdkafka's reason may quote the token.
+      log(kWarningLevel, "OAUTHBEARER",
+          std::string("librdkafka refused the SASL/OAUTHBEARER token: ") +
+              rd_kafka_err2name(result));
+      rd_kafka_oauthbearer_set_token_failure(&producer, rd_kafka_err2name(result));
+      return;
+    }
+    token_expiry_ = token->expiry;
+  }
+
+  /// Keeps the latest client-level error (authentication, TLS, transport), already redacted, so
+  /// an undelivered message's error can say why the brokers could not be reached. Served in poll
+  /// on the publishing thread.
+  void note_broker_error(std::string text) { last_broker_error_ = std::move(text); }
+  [[nodiscard]] const std::string& last_broker_error() const { return last_broker_error_; }
+
+  /// True when no token was set yet or the last one is within the refresh margin of expiry.
+  [[nodiscard]] bool token_needs_refresh(std::chrono::system_clock::time_point now) const {
+    return !token_expiry_ || core::aws::token_needs_refresh(*token_expiry_, now);
+  }
 
   void begin_wave(std::size_t message_count) {
     ++wave_;
+    last_broker_error_.clear();
     reports_.assign(message_count, Report{});
     pending_ = 0;
   }
@@ -103,6 +148,9 @@ class ProducerContext {
  private:
   KafkaLogSink log_sink_;
   std::vector<std::string> secret_values_;
+  OAuthBearerTokenProvider token_provider_;
+  std::optional<std::chrono::system_clock::time_point> token_expiry_;
+  std::string last_broker_error_;
   std::uint32_t wave_ = 0;
   std::vector<Report> reports_;
   std::size_t pending_ = 0;
@@ -119,11 +167,23 @@ void on_log(const rd_kafka_t* producer, int level, const char* facility, const c
   context->log(level, facility, text);
 }
 
+void on_token_refresh(rd_kafka_t* producer, const char* /*oauthbearer_config*/, void* opaque) {
+  static_cast<ProducerContext*>(opaque)->refresh_token(*producer);
+}
+
 void on_error(rd_kafka_t* /*producer*/, int code, const char* reason, void* opaque) {
   constexpr int kErrorLevel = 3;
   const auto error = static_cast<rd_kafka_resp_err_t>(code);
-  static_cast<const ProducerContext*>(opaque)->log(
-      kErrorLevel, "ERROR", std::string(rd_kafka_err2name(error)) + ": " + reason);
+  auto* context = static_cast<ProducerContext*>(opaque);
+  const std::string text = std::string(rd_kafka_err2name(error)) + ": " + reason;
+  context->log(kErrorLevel, "ERROR", text);
+  if (error == RD_KAFKA_RESP_ERR__AUTHENTICATION || error == RD_KAFKA_RESP_ERR__SSL ||
+      error == RD_KAFKA_RESP_ERR__TRANSPORT || error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    // "all brokers down" follows the real cause; keep the cause.
+    if (error != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || context->last_broker_error().empty()) {
+      context->note_broker_error(context->redact(text));
+    }
+  }
 }
 
 // Enqueues one message; on success librdkafka owns a copy of key, value and headers.
@@ -184,7 +244,12 @@ core::Result<std::unique_ptr<KafkaPublisher>> KafkaPublisher::create(ProducerSet
       secret_values.push_back(value);
     }
   }
-  auto context = std::make_unique<ProducerContext>(std::move(log_sink), std::move(secret_values));
+  auto context = std::make_unique<ProducerContext>(std::move(log_sink), std::move(secret_values),
+                                                   settings.oauthbearer_token_provider);
+  constexpr int kWarningLevel = 4;
+  for (const std::string& warning : settings.startup_warnings) {
+    context->log(kWarningLevel, "CONFWARN", warning);
+  }
   std::unique_ptr<KafkaPublisher> publisher(
       new KafkaPublisher(std::move(settings), std::move(context)));
   if (auto built = publisher->build_producer(); !built) {
@@ -208,6 +273,9 @@ core::Status KafkaPublisher::build_producer() {
   rd_kafka_conf_set_dr_msg_cb(conf->get(), on_delivery_report);
   rd_kafka_conf_set_log_cb(conf->get(), on_log);
   rd_kafka_conf_set_error_cb(conf->get(), on_error);
+  if (context_->has_token_provider()) {
+    rd_kafka_conf_set_oauthbearer_token_refresh_cb(conf->get(), on_token_refresh);
+  }
   std::array<char, kErrorTextSize> reason{};
   KafkaHandle producer(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), reason.data(), reason.size()));
   if (!producer) {
@@ -232,6 +300,13 @@ std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> 
       }
       return outcomes;
     }
+  }
+
+  // librdkafka refreshes the token on its own clock, which does not run while a Lambda is frozen:
+  // after a thaw the token may already have expired, so make a fresh one before sending.
+  if (context_->has_token_provider() &&
+      context_->token_needs_refresh(std::chrono::system_clock::now())) {
+    context_->refresh_token(*producer_);
   }
 
   std::vector<std::size_t> first_index(runs.size());
@@ -304,6 +379,10 @@ std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> 
                                     "no delivery report for " + what + " even after purging");
       } else {
         outcome.error = kafka_error(report.error, "delivery of " + what + " failed");
+      }
+      if ((!report.arrived || is_purged(report.error)) && !context_->last_broker_error().empty()) {
+        // Purged at the deadline: the brokers' last error (e.g. authentication) is the reason.
+        outcome.error->message += " (last broker error " + context_->last_broker_error() + ")";
       }
       break;
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,18 @@
 
 namespace dispatcher::adapters::kafka {
 
+/// A SASL/OAUTHBEARER token (for example an Amazon MSK IAM token) and when it stops working.
+struct OAuthBearerToken {
+  std::string value;
+  std::chrono::system_clock::time_point expiry;
+  std::string principal;  ///< the principal name librdkafka requires; not a secret
+};
+
+/// Makes a fresh token. Called by the publisher when librdkafka asks (before expiry, on its own
+/// schedule) and before a publish when the last token has expired (a Lambda thawed after a
+/// freeze). Errors are logged by librdkafka and retried by it; they must not contain secrets.
+using OAuthBearerTokenProvider = std::function<core::Result<OAuthBearerToken>()>;
+
 /// How to reach the cluster. The publisher always sets enable.idempotence=true, acks=all and
 /// max.in.flight.requests.per.connection=5; `extra_properties` (librdkafka names, e.g.
 /// "security.protocol", "sasl.username", "compression.type") are applied after them and may not
@@ -19,6 +32,11 @@ struct ProducerSettings {
   std::string bootstrap_servers;
   std::string client_id;
   std::vector<std::pair<std::string, std::string>> extra_properties;
+  /// Set with sasl.mechanisms=OAUTHBEARER: supplies the tokens (empty: none).
+  OAuthBearerTokenProvider oauthbearer_token_provider;
+  /// Written to the log sink as warnings when the publisher is created (for example that broker
+  /// certificates are not verified), so an unsafe setting is visible at every start-up.
+  std::vector<std::string> startup_warnings;
 };
 
 /// One librdkafka log line, already scrubbed of every secret property value.

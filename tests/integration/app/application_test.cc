@@ -108,6 +108,7 @@ TEST_F(MotoFixture, SaslSecretBecomesScramCredentialsOfTheProducer) {
       {"sasl.mechanisms", "SCRAM-SHA-512"},
       {"sasl.username", "dispatcher"},
       {"sasl.password", "s3cr3t-Pa55"},
+      {"ssl.ca.location", aws_->ca_bundle()},
       {"allow.auto.create.topics", "false"},
       {"linger.ms", "5"}};
   EXPECT_EQ(producer->extra_properties, expected);
