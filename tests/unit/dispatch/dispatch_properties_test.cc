@@ -162,5 +162,89 @@ TEST(DispatchProperties, HeldAggregateStopsAloneAndResumesInOrderOnceReleased) {
   });
 }
 
+TEST(DispatchProperties, DeadLetterPolicyLosesNothingAndPoisonNeverStopsAnotherAggregate) {
+  check_property(kCases, [] {
+    const std::uint64_t seed = *rc::gen::arbitrary<std::uint64_t>();
+    const std::size_t aggregates = *rc::gen::inRange<std::size_t>(2, 5);
+    const std::int64_t last_version = *rc::gen::inRange<std::int64_t>(1, 8);
+    SimulationOptions options;
+    options.shard_count = *rc::gen::inRange<std::size_t>(1, 4);
+    options.max_batch_size = *rc::gen::inRange<std::size_t>(1, 9);
+    options.dispatcher.max_events_per_aggregate = *rc::gen::inRange<std::size_t>(1, 6);
+    options.dispatcher.max_message_bytes = 400;
+    options.dispatcher.poison_policy = dispatch::PoisonPolicy::kDeadLetter;
+    options.dispatcher.dead_letter_topic = "events.dlq";
+    options.dispatcher.source_table = "events";
+    StreamSimulation simulation(options, seed);
+    const Faults::RandomFaults faults{.entry_fault_probability = percent(0, 20),
+                                      .crash_probability = percent(0, 5),
+                                      .max_latency = 0ms,
+                                      .permanent_publish_probability = percent(0, 10)};
+    simulation.faults().set_random(faults);
+
+    // Stream s0 gets poison items of every kind at random versions; the others get some too.
+    std::size_t poison_items = 0;
+    for (std::int64_t version = 0; version <= last_version; ++version) {
+      for (std::size_t aggregate = 0; aggregate < aggregates; ++aggregate) {
+        const std::string stream = "s" + std::to_string(aggregate);
+        const int kind = *rc::gen::inRange(0, aggregate == 0 ? 8 : 16);
+        dynamodb::Item item = event_item(stream, version);
+        switch (kind) {
+          case 0:
+            item.erase("eventId");
+            break;
+          case 1:
+            item["data"] = dynamodb::string_value("not bytes");
+            break;
+          case 2:
+            item["data"] = dynamodb::binary_value(std::string(1000, 'x'));  // over 400 bytes
+            break;
+          case 3:
+            item["headers"] = dynamodb::AttributeValue{
+                dynamodb::AttributeMap{{"bad", dynamodb::integer_value(1)}}};
+            break;
+          default:
+            simulation.write_event(stream, version);
+            continue;
+        }
+        ++poison_items;
+        simulation.write_item(item, /*counts_as_event=*/false);
+      }
+      simulation.deliver_batch();
+    }
+    simulation.faults().calm();
+    RC_ASSERT(simulation.drain(5000));
+    RC_CLASSIFY(poison_items > 0, "poison items written");
+
+    // A dead letter the broker refused too holds its aggregate (visibly, as poison); every other
+    // aggregate has every version, each on its own topic or the dead-letter topic, in order.
+    std::set<std::string> held;
+    for (const auto& report : simulation.reports()) {
+      for (const dispatch::HeldAggregate& entry : report.held) {
+        RC_ASSERT(entry.hold.reason == dispatch::HoldReason::kPoison);
+        held.insert(entry.aggregate_id.substr(entry.aggregate_id.find(':') + 1));
+      }
+    }
+    RC_CLASSIFY(!held.empty(), "a dead letter refused too");
+    const auto violations = simulation.check_guarantees(held);
+    if (!violations.empty()) {
+      RC_FAIL(joined(violations));
+    }
+    // Every delivered dead letter is reported.
+    std::size_t reported = 0;
+    for (const auto& report : simulation.reports()) {
+      reported += report.dead_lettered.size();
+    }
+    std::size_t dead_letters = 0;
+    for (const DeliveredMessage& delivered : simulation.kafka().log()) {
+      if (delivered.message.topic == "events.dlq") {
+        ++dead_letters;
+      }
+    }
+    RC_ASSERT(reported <= dead_letters);  // re-sends are in the log, reported once per delivery
+    RC_ASSERT(poison_items == 0 || dead_letters > 0 || !held.empty());
+  });
+}
+
 }  // namespace
 }  // namespace dispatcher::fakes

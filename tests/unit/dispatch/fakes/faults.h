@@ -62,6 +62,8 @@ class Faults {
     double entry_fault_probability = 0.0;      ///< per entry: transient or done-but-failed
     double crash_probability = 0.0;            ///< per port call
     std::chrono::milliseconds max_latency{0};  ///< per port call, uniform in [0, max]
+    /// per publish run: the broker refuses one message for good (kPermanent)
+    double permanent_publish_probability = 0.0;
   };
 
   explicit Faults(std::uint64_t seed = 1) : random_(seed) {}
@@ -92,6 +94,11 @@ class Faults {
       scripted->second.pop_front();
       ++injected_;
       return decision;
+    }
+    if (call == PortCall::kPublish && random_faults_.permanent_publish_probability > 0.0 &&
+        chance(random_faults_.permanent_publish_probability)) {
+      ++injected_;
+      return Decision{.fault = EntryFault::kPermanent, .publish_index = pick(run_size)};
     }
     if (random_faults_.entry_fault_probability > 0.0 &&
         chance(random_faults_.entry_fault_probability)) {

@@ -80,8 +80,10 @@ void StreamSimulation::write_item(const dynamodb::Item& item, bool counts_as_eve
   if (id != nullptr && version.has_value()) {
     if (counts_as_event) {
       written_[stream_id_of(*id)].insert(*version);
+      poisoned_[stream_id_of(*id)].erase(*version);
     } else {
       written_[stream_id_of(*id)].erase(*version);
+      poisoned_[stream_id_of(*id)].insert(*version);
     }
   }
   table_.put_item(item);
@@ -243,6 +245,12 @@ std::vector<std::string> StreamSimulation::check_guarantees(
     const std::set<std::string>& may_be_incomplete) const {
   std::vector<std::string> violations = violations_;
   const std::int64_t first_version = options_.dispatcher.first_event_version;
+  const auto dead_letters_due = [this] {
+    return options_.dispatcher.poison_policy == dispatch::PoisonPolicy::kDeadLetter;
+  };
+  const auto is_dead_letter = [&](const dispatch::OutgoingMessage& message) {
+    return dead_letters_due() && message.topic == options_.dispatcher.dead_letter_topic;
+  };
 
   // Group the log by stream (key), keeping Kafka's order.
   std::map<std::string, std::vector<const DeliveredMessage*>> by_stream;
@@ -272,6 +280,19 @@ std::vector<std::string> StreamSimulation::check_guarantees(
                              " and " + std::to_string(delivered->partition));
       }
       partition = delivered->partition;
+      if (is_dead_letter(message)) {
+        // In place of a poison item, or of a valid event the broker refused for good.
+        const auto version = parse_version(header_value(message, "dlq.version"));
+        const bool refused_by_broker = header_value(message, "dlq.reason") == "MSG_SIZE_TOO_LARGE";
+        const bool was_poison = version.has_value() && poisoned_.contains(stream_id) &&
+                                poisoned_.at(stream_id).contains(*version);
+        if (!version.has_value() ||
+            header_value(message, "dlq.aggregate-id") != aggregate_id_of(stream_id) ||
+            !(was_poison || (refused_by_broker && written.contains(*version)))) {
+          violations.push_back(name + " has a dead letter that stands for no poison event");
+        }
+        continue;
+      }
       const auto version = parse_version(header_value(message, "version"));
       if (message.topic != options_.dispatcher.topic ||
           header_value(message, "streamId") != stream_id || !version.has_value() ||
@@ -298,7 +319,10 @@ std::vector<std::string> StreamSimulation::check_guarantees(
     std::map<std::int64_t, std::uint64_t> last_invocation_of_version;
     for (const DeliveredMessage* delivered : messages) {
       const std::int64_t version =
-          parse_version(header_value(delivered->message, "version")).value_or(-1);
+          parse_version(header_value(delivered->message, is_dead_letter(delivered->message)
+                                                             ? "dlq.version"
+                                                             : "version"))
+              .value_or(-1);
       if (!previous.has_value() && version != first_version) {
         violations.push_back(name + ": the first message has version " + std::to_string(version) +
                              ", not " + std::to_string(first_version));
@@ -329,11 +353,16 @@ std::vector<std::string> StreamSimulation::check_guarantees(
       previous = version;
     }
 
-    // Completeness: every written event is published, nothing else is, and the offset says so.
+    // Completeness: every written event is published (poison items as dead letters), nothing
+    // else is, and the offset says so.
+    std::set<std::int64_t> due = written;
+    if (dead_letters_due() && poisoned_.contains(stream_id)) {
+      due.insert(poisoned_.at(stream_id).begin(), poisoned_.at(stream_id).end());
+    }
     std::set<std::int64_t> published_set;
     for (const auto& [version, invocation] : last_invocation_of_version) {
       published_set.insert(version);
-      if (!written.contains(version)) {
+      if (!due.contains(version)) {
         violations.push_back(name + ": version " + std::to_string(version) +
                              " published but never written as a valid event");
       }
@@ -341,18 +370,18 @@ std::vector<std::string> StreamSimulation::check_guarantees(
     if (may_be_incomplete.contains(stream_id)) {
       continue;
     }
-    for (const std::int64_t version : written) {
+    for (const std::int64_t version : due) {
       if (!published_set.contains(version)) {
         violations.push_back(name + ": version " + std::to_string(version) +
                              " was written but never published");
       }
     }
-    if (!written.empty()) {
+    if (!due.empty()) {
       const auto offset = table_.offset(aggregate_id_of(stream_id));
-      if (offset != *written.rbegin()) {
+      if (offset != *due.rbegin()) {
         violations.push_back(name + ": committed offset is " +
                              (offset.has_value() ? std::to_string(*offset) : "absent") +
-                             ", not the last written version " + std::to_string(*written.rbegin()));
+                             ", not the last written version " + std::to_string(*due.rbegin()));
       }
     }
   }

@@ -49,6 +49,7 @@ class StreamSimulation {
   /// A writer appends a valid event (the seed schema) to a stream.
   void write_event(std::string_view stream_id, std::int64_t version);
   /// A writer puts any item; `counts_as_event` says whether it must reach Kafka (a valid event).
+  /// Under the dead-letter policy an item that does not count must reach the dead-letter topic.
   void write_item(const dynamodb::Item& item, bool counts_as_event);
 
   [[nodiscard]] bool has_pending_records() const;
@@ -104,6 +105,9 @@ class StreamSimulation {
   std::set<std::uint64_t> disturbed_invocations_;  ///< a fault, crash or deadline hit them
   std::vector<dispatch::DispatchReport> reports_;
   std::map<std::string, std::set<std::int64_t>> written_;  ///< stream id -> valid event versions
+  /// stream id -> versions written as poison items, due on the dead-letter topic when the policy
+  /// is PoisonPolicy::kDeadLetter.
+  std::map<std::string, std::set<std::int64_t>> poisoned_;
   mutable std::vector<std::string> violations_;
 };
 
