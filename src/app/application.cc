@@ -1,7 +1,6 @@
 #include "app/application.h"
 
 #include <chrono>
-#include <cstdint>
 #include <utility>
 
 #include "adapters/aws/credentials.h"
@@ -16,6 +15,7 @@
 #include "core/aws/endpoints.h"
 #include "core/dispatch/stream_event_parser.h"
 #include "core/observability/metrics.h"
+#include "core/observability/report_log.h"
 #include "core/retry/retry_policy.h"
 
 namespace dispatcher::app {
@@ -51,69 +51,6 @@ core::dispatch::DispatcherOptions dispatcher_options(const core::config::Setting
       .dead_letter_topic = settings.dead_letter_topic,
       .source_table = settings.events_table_name,
   };
-}
-
-/// One line per held, dead-lettered or failed aggregate, then the invocation's summary line.
-void log_report(core::observability::Logger& logger, const core::dispatch::DispatchReport& report,
-                std::chrono::nanoseconds invocation_duration) {
-  for (const auto& warning : report.warnings) {
-    logger.warn(warning.message,
-                {{"code", warning.code}, {"sequence_number", warning.sequence_number}});
-  }
-  std::size_t held_at_gap = 0;
-  for (const auto& held : report.held) {
-    const bool gap = held.hold.reason == core::dispatch::HoldReason::kGap;
-    held_at_gap += gap ? 1 : 0;
-    logger.warn(gap ? "aggregate held at a gap; waits for the missing version"
-                    : "aggregate held at a poison event; waits for an operator",
-                {{"aggregate_id", held.aggregate_id},
-                 {"held_at_version", held.hold.version},
-                 {"reason", core::dispatch::hold_reason_name(held.hold.reason)},
-                 {"detail", held.hold.detail}});
-  }
-  for (const auto& dead : report.dead_lettered) {
-    logger.warn(
-        "event dead-lettered; its aggregate continues",
-        {{"aggregate_id", dead.aggregate_id}, {"version", dead.version}, {"reason", dead.reason}});
-  }
-  for (const auto& failed : report.failed) {
-    logger.error("aggregate not dispatched; Lambda retries from its record",
-                 {{"aggregate_id", failed.aggregate_id},
-                  {"phase", core::dispatch::phase_name(failed.phase)},
-                  {"sequence_number", failed.sequence_number},
-                  {"error", failed.error.describe()},
-                  {"retryable", failed.error.retryable()},
-                  {"uncommitted_messages", failed.uncommitted_messages}});
-  }
-  nlohmann::json durations = nlohmann::json::object();
-  for (std::size_t phase = 0; phase < core::dispatch::kPhaseCount; ++phase) {
-    const auto duration = report.phase_durations[phase];
-    durations[core::dispatch::phase_name(static_cast<core::dispatch::Phase>(phase))] =
-        static_cast<double>(duration.count()) / 1e6;
-  }
-  nlohmann::json summary = {
-      {"records", report.records},
-      {"markers_written", report.markers_written},
-      {"aggregates_dispatched", report.aggregates_dispatched},
-      {"aggregates_published", report.aggregates_published},
-      {"events_published", report.events_published},
-      {"offsets_committed", report.offsets_committed},
-      {"continuations", report.continuations},
-      {"aggregates_held", report.held.size()},
-      {"aggregates_held_at_gap", held_at_gap},
-      {"aggregates_held_at_poison", report.held.size() - held_at_gap},
-      {"events_dead_lettered", report.dead_lettered.size()},
-      {"aggregates_failed", report.failed.size()},
-      {"retry_from", report.response.retry_from ? nlohmann::json(*report.response.retry_from)
-                                                : nlohmann::json(nullptr)},
-      {"phase_milliseconds", std::move(durations)},
-      {"duration_milliseconds", static_cast<double>(invocation_duration.count()) / 1e6}};
-  if (report.lag.events > 0) {
-    summary["lag_max_milliseconds"] = report.lag.max.count();
-    summary["lag_average_milliseconds"] =
-        report.lag.total.count() / static_cast<std::int64_t>(report.lag.events);
-  }
-  logger.info("batch handled", summary);
 }
 
 /// One CloudWatch EMF document per invocation, on the log stream (Logger::write_raw), so
@@ -234,7 +171,7 @@ core::Result<std::string> Application::handle(std::string_view event_json,
   }
   const auto report = components_->dispatcher->handle(*batch, deadline);
   const auto duration = clock.now() - started;
-  log_report(logger_, report, duration);
+  core::observability::log_dispatch_report(logger_, report, duration);
   emit_metrics(logger_, components_->settings, report, duration, clock.wall_now());
   return report.response.to_json();
 }
