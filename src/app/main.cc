@@ -19,6 +19,7 @@
 #include "adapters/system/environment.h"
 #include "app/application.h"
 #include "app/operator/operator_commands.h"
+#include "app/runner/run_command.h"
 #include "core/clock.h"
 #include "core/observability/logger.h"
 
@@ -39,6 +40,10 @@ Usage:
   bootstrap handle [--event FILE] [--timeout-seconds N]
                                 handle one DynamoDB Streams event (FILE, or standard input) with the
                                 configuration from the environment; print the partial batch response
+  bootstrap run [--poll-interval-ms N] [--batch-size N] [--lease-seconds N]
+                [--state-table NAME] [--once]
+                                standalone runner: consume the events table's stream and dispatch
+                                it without Lambda (bootstrap run --help)
   bootstrap status [--top N] [--aggregate ID] [--json]
                                 operator: per aggregate head, offset, lag, held (gap/poison)
   bootstrap replay --aggregate ID [--from-version N]
@@ -213,6 +218,10 @@ int main(int argc, char** argv) {
                                                        .interactive = isatty(STDIN_FILENO) == 1};
       return dispatcher::app::operator_tools::run_operator_command(
           command, std::span<const std::string_view>(arguments).subspan(1), environment, console);
+    }
+    if (command == "run") {
+      return dispatcher::app::runner::run_command({arguments.begin() + 1, arguments.end()},
+                                                  environment);
     }
     std::fprintf(stderr, "bootstrap: unknown command '%.*s'\n%.*s",
                  static_cast<int>(command.size()), command.data(), static_cast<int>(kUsage.size()),

@@ -92,6 +92,7 @@ core::Result<StreamRecord> stream_record(const json& record) {
   parsed.keys = std::move(**keys);
   parsed.new_image = std::move(*new_image);
   parsed.old_image = std::move(*old_image);
+  parsed.raw = record;
   return parsed;
 }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "adapters/aws/json_client.h"
 #include "core/clock.h"
 #include "core/dynamodb/attribute_value.h"
@@ -56,6 +58,8 @@ struct StreamRecord {
   Item keys;
   std::optional<Item> new_image;  ///< with NEW_IMAGE / NEW_AND_OLD_IMAGES views
   std::optional<Item> old_image;  ///< with OLD_IMAGE / NEW_AND_OLD_IMAGES views
+  /// The record exactly as GetRecords sent it: what Lambda hands a function, less eventSourceARN.
+  nlohmann::json raw;
 };
 
 enum class RecordsStatus : unsigned char {

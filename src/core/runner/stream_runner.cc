@@ -181,16 +181,27 @@ void StreamRunner::read_shard(ShardState& shard, Deadline deadline, StepReport& 
       shard.iterator.reset();
       return;
     case ShardPage::Status::kTrimmed:
+      shard.iterator.reset();
+      if (!shard.rechecking_trim) {
+        // Only a checkpoint past the horizon means lost records: ask again from the checkpoint.
+        shard.rechecking_trim = true;
+        logger_.warn(
+            "shard iterator is past the stream's retention; a new one starts after the "
+            "checkpoint",
+            {{"shard_id", shard_id}});
+        return;
+      }
+      shard.rechecking_trim = false;
       logger_.error(
           "shard position is past the stream's retention; records were lost to the "
           "trim horizon, continuing from it (run `sweep` to catch their aggregates)",
           {{"shard_id", shard_id}});
-      shard.iterator.reset();
       shard.next_position = ShardPosition::trim_horizon();
       return;
     case ShardPage::Status::kRecords:
       break;
   }
+  shard.rechecking_trim = false;
   if (!page->records.empty()) {
     report.records += page->records.size();
     ++report.batches;

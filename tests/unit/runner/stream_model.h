@@ -72,6 +72,8 @@ class StreamModel final : public core::runner::StreamSource {
   void trim(const std::string& shard_id, std::size_t count) { find(shard_id).trimmed = count; }
   /// Every iterator handed out so far expires.
   void expire_iterators() { ++iterator_generation_; }
+  /// The next read answers "trimmed" whatever its position (as DynamoDB Local sometimes does).
+  void trim_next_read() { trim_next_read_ = true; }
 
   [[nodiscard]] Result<std::vector<ShardDescription>> shards(Deadline) override {
     std::vector<ShardDescription> listed;
@@ -116,7 +118,7 @@ class StreamModel final : public core::runner::StreamSource {
       return ShardPage{.status = ShardPage::Status::kIteratorExpired};
     }
     ModelShard& shard = find(shard_id);
-    if (index < shard.trimmed) {
+    if (std::exchange(trim_next_read_, false) || index < shard.trimmed) {
       return ShardPage{.status = ShardPage::Status::kTrimmed};
     }
     ShardPage page;
@@ -146,6 +148,7 @@ class StreamModel final : public core::runner::StreamSource {
   unsigned long next_sequence_number_ = 100;
   unsigned long iterator_generation_ = 0;
   int iterator_requests_ = 0;
+  bool trim_next_read_ = false;
 };
 
 class CheckpointTable final : public core::runner::CheckpointStore {

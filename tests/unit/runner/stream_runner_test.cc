@@ -237,6 +237,21 @@ TEST_F(StreamRunnerTest, TrimmedReadContinuesFromTheTrimHorizon) {
   EXPECT_TRUE(logged("retention"));
 }
 
+TEST_F(StreamRunnerTest, TrimmedAnswerWithAnIntactCheckpointRereadsWithoutReportingLoss) {
+  stream_.add_shard("s");
+  std::vector<std::string> sequence_numbers;
+  for (int i = 0; i < 4; ++i) {
+    sequence_numbers.push_back(stream_.append("s", "k"));
+  }
+  auto runner = make_runner(2);
+  ASSERT_TRUE(runner->step(kNoDeadline, [] { return true; }).has_value());
+  stream_.trim_next_read();
+  run_until_idle(*runner);
+  EXPECT_EQ(handled_sequence_numbers(), sequence_numbers);
+  EXPECT_TRUE(logged("a new one starts after the checkpoint"));
+  EXPECT_FALSE(logged("records were lost"));
+}
+
 TEST_F(StreamRunnerTest, StopsBetweenShardsWhenToldTo) {
   stream_.add_shard("a");
   stream_.add_shard("b");

@@ -1,0 +1,90 @@
+"""`bootstrap run` against DynamoDB Local streams and the local Kafka broker: restart after
+SIGKILL without loss, one active runner per table with standby take-over, clean SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+from conftest import timestamp
+
+LEASE_SECONDS = 6
+
+
+def test_sigkill_mid_stream_resumes_from_the_checkpoint_without_loss(world):
+    first = world.start_runner(lease_seconds=LEASE_SECONDS)
+    first.wait_for("lease acquired; this runner is active", 30)
+    world.write_round(aggregates=12, events_each=3)
+    first.wait_for("batch handled", 30)
+
+    # A second round is written while the runner is killed mid-stream.
+    writer = threading.Thread(target=world.write_round, args=(12, 4))
+    writer.start()
+    time.sleep(0.3)
+    first.kill()
+    second = world.start_runner(lease_seconds=LEASE_SECONDS)
+    writer.join()
+    second.wait_for("lease acquired; this runner is active", LEASE_SECONDS + 10)
+    world.wait_delivered(timeout=60)
+
+    # Every event arrived, in order per aggregate; a repeat is only a re-sent suffix.
+    assert world.problems(allow_resend=True) == []
+    assert world.loss_reports() == []
+    assert second.messages("shard resumes from its checkpoint"), \
+        "the second runner did not start from the first runner's checkpoint"
+    assert world.lease_item()["owner"]["S"] == second.owner
+
+
+def test_two_runners_never_both_dispatch_and_the_standby_takes_over(world):
+    first = world.start_runner(lease_seconds=LEASE_SECONDS)
+    first.wait_for("lease acquired; this runner is active", 30)
+    second = world.start_runner(lease_seconds=LEASE_SECONDS)
+    second.wait_for("standby: another runner holds the lease", 30)
+
+    world.write_round(aggregates=8, events_each=3)
+    world.wait_delivered(timeout=60)
+    assert world.lease_item()["owner"]["S"] == first.owner
+    assert first.messages("batch handled")
+    assert second.messages("batch handled") == [], "the standby dispatched"
+    assert second.messages("lease acquired; this runner is active") == []
+
+    killed_at = first.kill()
+    world.write_round(aggregates=8, events_each=2)
+    acquired = second.wait_for("lease acquired; this runner is active", LEASE_SECONDS + 10)
+    takeover = timestamp(acquired) - killed_at
+    # The item expires at most one lease time after the kill; the standby asks every tenth.
+    assert takeover <= LEASE_SECONDS + 1.5, f"standby took over after {takeover:.1f}s"
+    world.wait_delivered(timeout=60)
+    assert world.problems(allow_resend=True) == []
+    assert world.lease_item()["owner"]["S"] == second.owner
+
+    # The windows in which each process dispatched do not overlap.
+    last_first = max(timestamp(line) for line in first.messages("batch handled"))
+    first_second = min(timestamp(line) for line in second.messages("batch handled"))
+    assert last_first < first_second
+
+
+def test_sigterm_finishes_releases_the_lease_and_exits_zero(world):
+    long_lease = 60
+    first = world.start_runner(lease_seconds=long_lease)
+    first.wait_for("lease acquired; this runner is active", 30)
+    world.write_round(aggregates=6, events_each=3)
+    world.wait_delivered(timeout=60)
+
+    first.process.send_signal(signal.SIGTERM)
+    assert first.process.wait(15) == 0
+    first.wait_for("lease released", 1)
+    assert world.lease_item()["expires_at_ms"]["N"] == "0"
+
+    # Released, not expired: a new runner is active at once although the lease time is a minute.
+    started = time.monotonic()
+    second = world.start_runner(lease_seconds=long_lease)
+    second.wait_for("lease acquired; this runner is active", 20)
+    assert time.monotonic() - started < long_lease / 3
+    world.write_round(aggregates=6, events_each=1)
+    world.wait_delivered(timeout=60)
+    assert world.problems(allow_resend=False) == [], "a clean stop must not cause re-sends"
+    assert world.loss_reports() == []
+    second.process.send_signal(signal.SIGINT)
+    assert second.process.wait(15) == 0
