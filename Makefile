@@ -1,7 +1,7 @@
 # Front door. `make test` is what CI runs; see README.md.
 PRESET ?= ci
 
-.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean package
+.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean demo package
 
 all: build
 
@@ -16,6 +16,11 @@ build: deps
 ## label (unit, integration, e2e) and stops what it started.
 test:
 	PRESET=$(PRESET) tools/test.sh
+
+## The first command: builds, starts the local stack and shows concurrent, out-of-order writes
+## arriving in Kafka in order (tools/demo). KEEP=1 keeps the stack and runner running.
+demo:
+	PRESET=$(PRESET) KEEP=$(KEEP) tools/demo/demo.sh
 
 ## Unit tests only: no services needed.
 unit: build
