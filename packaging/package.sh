@@ -112,7 +112,7 @@ interpreter() {
 }
 
 # Copies `soname` and, transitively, everything it needs into $stage/lib (real files, under
-# their soname: zip keeps no symlinks that Lambda would honour).
+# their soname: no symlinks in the zip to lose in unpacking).
 bundle() {
   local soname="$1" path dependency
   [ -e "$stage/lib/$soname" ] && return 0

@@ -20,6 +20,9 @@ from support.checks import delivered, delivery_problems, offset_problems, versio
 from support.eventstore import MARKER_VERSION
 
 TIMEOUT = 60
+# What Lambda sets on provided.al2023; the launcher's --library-path must win over it.
+LAMBDA_LIBRARY_PATH = ("/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:"
+                       "/var/task/lib:/opt/lib")
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,7 @@ def function_environment(scenario, **overrides: str) -> dict[str, str]:
     return scenario.function_environment(
         KAFKA_BOOTSTRAP_SERVERS=with_host(scenario.stack["STACK_KAFKA_BOOTSTRAP"], "localhost"),
         AWS_ENDPOINT_URL_DYNAMODB=with_host(scenario.aws.endpoint_url, STACK_HOST),
-        LAMBDA_TASK_ROOT=TASK_ROOT, **overrides)
+        LAMBDA_TASK_ROOT=TASK_ROOT, LD_LIBRARY_PATH=LAMBDA_LIBRARY_PATH, **overrides)
 
 
 def run_in_root(root, command: list[str], environment: dict[str, str] | None = None,
