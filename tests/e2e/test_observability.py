@@ -73,7 +73,11 @@ def test_each_invocation_prints_one_valid_emf_document_that_matches_the_delivery
     assert totals["AggregatesFailed"] == 0
     for document in documents:
         if document["EventsDispatched"] > 0:
+            # Every event carries a timestamp, so an invocation that delivered has a lag.
+            assert 0 <= document["DispatchLagAverage"] <= document["DispatchLagMax"], document
             assert document["PhasePublishDuration"] > 0
+        else:
+            assert "DispatchLagMax" not in document, document
         assert document["InvocationDuration"] > 0
 
     # Log lines carry Powertools' keys; the held aggregate has its own line.
