@@ -40,13 +40,16 @@ as standbys and take over within the lease time when it dies.
   --lease-seconds N     lease time, renewed every third of it, at least 3 (default 30)
   --state-table NAME    table for the lease and shard checkpoints (default OFFSETS_TABLE_NAME);
                         its items have ids starting with "#dispatcher-runner#"
-  --once                dispatch what the stream holds now, then exit (exit 3 when another
-                        runner holds the lease)
+  --once                dispatch what the stream holds now, then exit once reads have found
+                        nothing for 2 s (exit 3 when another runner holds the lease)
 
 Configuration: the dispatcher's environment variables (docs/configuration.md).
 Exit codes: 0 stopped by SIGTERM/SIGINT or --once done; 1 start-up error; 2 usage error;
 3 --once and the lease is held by another runner.
 )";
+
+/// How long --once keeps reading after the stream last returned records.
+constexpr std::chrono::seconds kOnceQuietTime{2};
 
 std::atomic<bool> stop_requested{false};
 
@@ -242,6 +245,7 @@ int run_command(const std::vector<std::string_view>& arguments,
 
   bool active = false;
   bool standby_logged = false;
+  std::optional<std::chrono::steady_clock::time_point> quiet_since;
   int exit_code = 0;
   while (!stop_requested.load()) {
     auto refreshed = lease.refresh(clock->now() + 5s);
@@ -288,9 +292,14 @@ int run_command(const std::vector<std::string_view>& arguments,
     }
     if (report->records > 0) {
       idle.reset();
+      quiet_since.reset();
       continue;
     }
-    if (options->once) {
+    // --once ends after a quiet spell, not the first empty read: the markers the handler just
+    // wrote reach the stream a moment later and must be dispatched too.
+    if (!quiet_since) {
+      quiet_since = clock->now();
+    } else if (options->once && clock->now() - *quiet_since >= kOnceQuietTime) {
       break;
     }
     pause_for(idle.next());

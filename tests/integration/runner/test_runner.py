@@ -88,3 +88,19 @@ def test_sigterm_finishes_releases_the_lease_and_exits_zero(world):
     assert world.loss_reports() == []
     second.process.send_signal(signal.SIGINT)
     assert second.process.wait(15) == 0
+
+
+def test_once_dispatches_what_the_stream_holds_and_exits(world):
+    world.write_round(aggregates=5, events_each=3)
+    once = world.start_runner("--once")
+    assert once.process.wait(60) == 0
+    world.wait_delivered(timeout=30)
+    assert world.problems(allow_resend=False) == []
+    assert once.messages("lease released")
+
+    # While another runner is active, --once does nothing and says so with exit code 3.
+    active = world.start_runner(lease_seconds=LEASE_SECONDS)
+    active.wait_for("lease acquired; this runner is active", 30)
+    refused = world.start_runner("--once")
+    assert refused.process.wait(30) == 3
+    assert refused.messages("batch handled") == []
