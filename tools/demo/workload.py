@@ -28,7 +28,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
-GAP_DELAY_SECONDS = 4.0
+GAP_DELAY_SECONDS = 5.0
 GAP_VERSION = 2
 
 
@@ -40,13 +40,14 @@ class Profile:
     max_events: int
     second_round_share: float
     timeout_seconds: float
+    write_pause: tuple[float, float]  # seconds between two writes of a writer: people can follow
 
 
 PROFILES = {
     "full": Profile(aggregates=40, writers=6, min_events=3, max_events=9, second_round_share=0.5,
-                    timeout_seconds=75),
+                    timeout_seconds=75, write_pause=(0.05, 0.15)),
     "short": Profile(aggregates=12, writers=4, min_events=3, max_events=5, second_round_share=0.5,
-                     timeout_seconds=60),
+                     timeout_seconds=60, write_pause=(0.0, 0.02)),
 }
 
 
@@ -384,7 +385,7 @@ def main() -> int:
             write(event_item(job.aggregate, job.version, index))
             if job.signal is not None:
                 job.signal.set()
-            time.sleep(rng.uniform(0.0, 0.02))
+            time.sleep(rng.uniform(*profile.write_pause))
 
     def fill_gap() -> None:
         time.sleep(GAP_DELAY_SECONDS)
@@ -467,7 +468,7 @@ def main() -> int:
         pid = dispatcher.process.pid if dispatcher.process else None
         print("\nKEEP: the stack and the dispatcher keep running. Look at the topic with:")
         print(f"  kcat -b {bootstrap_servers} -t {topic} -C -e -f "
-              "'%p %k v=%h\\n'")
+              "'partition %p offset %o key %k headers %h\\n'")
         print(f"  kcat -b {bootstrap_servers} -L -t {topic}")
         print(f"  EVENTS_TABLE_NAME={events_table} OFFSETS_TABLE_NAME={offsets_table} "
               f"AWS_REGION={REGION} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
