@@ -1,5 +1,7 @@
 #include "app/kafka_security.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <string>
 #include <utility>
@@ -12,6 +14,9 @@
 
 namespace dispatcher::app {
 namespace {
+
+constexpr std::size_t kRecordFramingAllowance = 64 * 1024;
+constexpr std::size_t kLibrdkafkaMostMessageMaxBytes = 1'000'000'000;
 
 core::Error secret_error(std::string message) {
   core::Error error = core::permanent_error("InvalidSaslSecret", std::move(message));
@@ -112,6 +117,15 @@ adapters::kafka::ProducerSettings map_kafka_producer_settings(
           "KAFKA_SSL_CA_LOCATION with the brokers' CA instead.");
     }
   }
+  // The broker refuses a whole record batch over the topic's max.message.bytes, innocent messages
+  // included. Batches no larger than KAFKA_MAX_MESSAGE_BYTES (which the user sets to at most the
+  // topic's limit) keep such a refusal to the one oversized event; librdkafka's own per-message
+  // cap leaves room for the record framing the mapper's size check does not count.
+  properties.emplace_back("batch.size", std::to_string(settings.max_message_bytes));
+  properties.emplace_back(
+      "message.max.bytes",
+      std::to_string(std::min(settings.max_message_bytes + kRecordFramingAllowance,
+                              kLibrdkafkaMostMessageMaxBytes)));
   // A missing topic is an error unless auto-creation was asked for (the broker must allow it too).
   properties.emplace_back("allow.auto.create.topics",
                           settings.kafka_allow_auto_create_topics ? "true" : "false");

@@ -109,6 +109,8 @@ TEST_F(MotoFixture, SaslSecretBecomesScramCredentialsOfTheProducer) {
       {"sasl.username", "dispatcher"},
       {"sasl.password", "s3cr3t-Pa55"},
       {"ssl.ca.location", aws_->ca_bundle()},
+      {"batch.size", "1000000"},
+      {"message.max.bytes", "1065536"},
       {"allow.auto.create.topics", "false"},
       {"linger.ms", "5"}};
   EXPECT_EQ(producer->extra_properties, expected);

@@ -64,6 +64,8 @@ TEST(KafkaSecurityMapping, PlaintextHasNeitherTlsNorSaslProperties) {
   const auto producer = map_kafka_producer_settings(base_settings(SecurityProtocol::kPlaintext),
                                                     {.ca_bundle = std::string(kBundle)});
   const Properties expected = {{"security.protocol", "PLAINTEXT"},
+                               {"batch.size", "1000000"},
+                               {"message.max.bytes", "1065536"},
                                {"allow.auto.create.topics", "false"}};
   EXPECT_EQ(producer.extra_properties, expected);
   EXPECT_FALSE(producer.oauthbearer_token_provider);
@@ -81,6 +83,8 @@ TEST(KafkaSecurityMapping, ScramOverTlsTrustsTheProcessCaBundleByDefault) {
                                {"sasl.username", "u"},
                                {"sasl.password", "p"},
                                {"ssl.ca.location", std::string(kBundle)},
+                               {"batch.size", "1000000"},
+                               {"message.max.bytes", "1065536"},
                                {"allow.auto.create.topics", "true"}};
   EXPECT_EQ(producer.extra_properties, expected);
 }
