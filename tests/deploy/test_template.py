@@ -92,9 +92,12 @@ def test_every_statement_is_scoped_to_resources(template):
 def test_alarms_watch_the_metrics_the_dispatcher_emits(template):
     alarms = {r["Properties"]["MetricName"]: r["Properties"]
               for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert {"IteratorAge", "Errors", "AggregatesHeldAtGap", "AggregatesHeldAtPoison",
-            "EventsDeadLettered"} <= alarms.keys()
-    for name in ("AggregatesHeldAtGap", "AggregatesHeldAtPoison", "EventsDeadLettered"):
+    dispatcher_metrics = {"AggregatesHeldAtGap", "AggregatesHeldAtPoison", "EventsDeadLettered",
+                          "AggregatesFailed", "DispatchLagMax"}
+    assert {"IteratorAge", "Errors"} | dispatcher_metrics <= alarms.keys()
+    metrics_source = (REPO / "src/core/observability/metrics.cc").read_text()
+    for name in dispatcher_metrics:
+        assert f'"{name}"' in metrics_source, f"{name} is not a metric the dispatcher emits"
         assert alarms[name]["Namespace"] == {"Ref": "MetricsNamespace"}
         assert alarms[name]["Dimensions"] == [{"Name": "service", "Value": {"Ref": "ServiceName"}}]
     environment = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
