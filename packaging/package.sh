@@ -28,10 +28,12 @@ if [ -n "${PACKAGE_GIT_REF:-}" ]; then
   commit="$(git -C "$repo" rev-parse --verify "$PACKAGE_GIT_REF^{commit}")"
   source_dir="$repo/build/package-source/$commit"
   if [ ! -f "$source_dir/CMakeLists.txt" ]; then
-    rm -rf "$source_dir.new"
-    mkdir -p "$source_dir.new"
-    git -C "$repo" archive "$commit" | tar -x -C "$source_dir.new"
-    mv "$source_dir.new" "$source_dir"
+    # Exported beside its final name and renamed, so a concurrent run (one per architecture)
+    # never sees a half-written tree; the loser of the rename discards its copy.
+    mkdir -p "${source_dir%/*}"
+    exported="$(mktemp -d "$source_dir.XXXXXX")"
+    git -C "$repo" archive "$commit" | tar -x -C "$exported"
+    mv -T "$exported" "$source_dir" 2>/dev/null || rm -rf "$exported"
   fi
 fi
 
