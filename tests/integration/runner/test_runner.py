@@ -53,8 +53,10 @@ def test_two_runners_never_both_dispatch_and_the_standby_takes_over(world):
     world.write_round(aggregates=8, events_each=2)
     acquired = second.wait_for("lease acquired; this runner is active", LEASE_SECONDS + 10)
     takeover = timestamp(acquired) - killed_at
-    # The item expires at most one lease time after the kill; the standby asks every tenth.
-    assert takeover <= LEASE_SECONDS + 1.5, f"standby took over after {takeover:.1f}s"
+    # The item expires at most one lease time after the kill; the standby asks every tenth (plus
+    # a second for a loaded machine).
+    print(f"standby took over {takeover:.2f}s after the kill")
+    assert takeover <= LEASE_SECONDS * 1.1 + 1.0, f"standby took over after {takeover:.1f}s"
     world.wait_delivered(timeout=60)
     assert world.problems(allow_resend=True) == []
     assert world.lease_item()["owner"]["S"] == second.owner
