@@ -357,131 +357,135 @@ def main() -> int:
     reader.start()
     dispatcher = Dispatcher(options.engine, options.bootstrap, environment, events_table, log_dir,
                             options.keep)
-    plan = make_plan(profile, rng, run_id)
-    progress = Progress()
-    expected_total = sum(plan.expected().values())
-    print(f"demo: {len(plan.round_one)} aggregates, {profile.writers} concurrent writers, "
-          f"{expected_total} events; {len(plan.swapped)} aggregates get version 1 before 0 "
-          f"from another writer; {plan.gap_aggregate} misses version {GAP_VERSION} for "
-          f"{GAP_VERSION and GAP_DELAY_SECONDS:.0f} s; {len(plan.round_two)} get a second round")
+    try:
+        plan = make_plan(profile, rng, run_id)
+        progress = Progress()
+        expected_total = sum(plan.expected().values())
+        print(f"demo: {len(plan.round_one)} aggregates, {profile.writers} concurrent writers, "
+              f"{expected_total} events; {len(plan.swapped)} aggregates get version 1 before 0 "
+              f"from another writer; {plan.gap_aggregate} misses version {GAP_VERSION} for "
+              f"{GAP_DELAY_SECONDS:.0f} s; {len(plan.round_two)} get a second round")
 
-    failures: list[str] = []
+        failures: list[str] = []
 
-    def write(item: dict) -> None:
-        try:
-            client_for_thread = thread_clients.setdefault(threading.get_ident(),
-                                                          dynamodb_client(endpoint))
-            client_for_thread.put_item(TableName=events_table, Item=item)
-            progress.add_written()
-        except Exception as error:  # noqa: BLE001 - reported in the verdict
-            failures.append(f"write failed: {error}")
+        def write(item: dict) -> None:
+            try:
+                client_for_thread = thread_clients.setdefault(threading.get_ident(),
+                                                              dynamodb_client(endpoint))
+                client_for_thread.put_item(TableName=events_table, Item=item)
+                progress.add_written()
+            except Exception as error:  # noqa: BLE001 - reported in the verdict
+                failures.append(f"write failed: {error}")
 
-    thread_clients: dict[int, object] = {}
+        thread_clients: dict[int, object] = {}
 
-    def run_writer(index: int, queue: list[Write]) -> None:
-        for job in queue:
-            if job.wait_for is not None and not job.wait_for.wait(timeout=30):
-                failures.append(f"writer {index}: the early write of {job.aggregate} never came")
-            write(event_item(job.aggregate, job.version, index))
-            if job.signal is not None:
-                job.signal.set()
-            time.sleep(rng.uniform(*profile.write_pause))
+        def run_writer(index: int, queue: list[Write]) -> None:
+            for job in queue:
+                if job.wait_for is not None and not job.wait_for.wait(timeout=30):
+                    failures.append(f"writer {index}: the early write of {job.aggregate} "
+                                    "never came")
+                write(event_item(job.aggregate, job.version, index))
+                if job.signal is not None:
+                    job.signal.set()
+                time.sleep(rng.uniform(*profile.write_pause))
 
-    def fill_gap() -> None:
-        time.sleep(GAP_DELAY_SECONDS)
-        write(event_item(plan.gap_aggregate, GAP_VERSION, 99))
-        print(f"\ndemo: wrote the missing version {GAP_VERSION} of {plan.gap_aggregate}")
+        def fill_gap() -> None:
+            time.sleep(GAP_DELAY_SECONDS)
+            write(event_item(plan.gap_aggregate, GAP_VERSION, 99))
+            print(f"\ndemo: wrote the missing version {GAP_VERSION} of {plan.gap_aggregate}")
 
-    threads = [threading.Thread(target=run_writer, args=(i, q), daemon=True)
-               for i, q in enumerate(writer_queues(plan, profile.writers, rng))]
-    threads.append(threading.Thread(target=fill_gap, daemon=True))
-    for thread in threads:
-        thread.start()
+        threads = [threading.Thread(target=run_writer, args=(i, q), daemon=True)
+                   for i, q in enumerate(writer_queues(plan, profile.writers, rng))]
+        threads.append(threading.Thread(target=fill_gap, daemon=True))
+        for thread in threads:
+            thread.start()
 
-    round_two_started = False
-    round_one_total = sum(plan.round_one.values())
-    deadline = time.monotonic() + profile.timeout_seconds
-    next_status = 0.0
-    held: dict[str, int] | None = None
-    gap_seen_held = False
-    last_line = ""
-    while time.monotonic() < deadline:
-        dispatched = reader.count()
-        if time.monotonic() >= next_status:
-            held = held_aggregates(options.bootstrap, environment)
-            gap_seen_held |= (held or {}).get(plan.gap_aggregate) == GAP_VERSION
-            next_status = time.monotonic() + 1.0
-        line = (f"[{time.monotonic() - started:5.1f}s] written {progress.written:4d}/"
-                f"{expected_total}  dispatched {dispatched:4d}  held aggregates "
-                f"{'?' if held is None else len(held)}")
-        if line != last_line:
-            print(line, flush=True)
-            last_line = line
-        if not dispatcher.alive():
-            failures.append(f"the dispatcher stopped; see {dispatcher.log_path}")
-            break
-        if not round_two_started and dispatched >= round_one_total:
-            round_two_started = True
-            print("demo: round one dispatched; second round to aggregates already dispatched")
-            extra = []
-            for aggregate, count in plan.round_two.items():
-                base = plan.round_one[aggregate]
-                extra.extend(Write(aggregate, base + k) for k in range(count))
-            second = threading.Thread(target=run_writer, args=(profile.writers, extra),
-                                      daemon=True)
-            second.start()
-            threads.append(second)
-        if round_two_started and dispatched >= expected_total and \
-                progress.written >= expected_total:
-            break
-        time.sleep(0.5)
-    # A short quiet period catches duplicates or strays that would arrive after the last one.
-    time.sleep(1.0)
-    reader.stopping.set()
-    reader.join(timeout=10)
-    if reader.error:
-        failures.append(f"topic reader: {reader.error}")
+        round_two_started = False
+        round_one_total = sum(plan.round_one.values())
+        deadline = time.monotonic() + profile.timeout_seconds
+        next_status = 0.0
+        held: dict[str, int] | None = None
+        gap_seen_held = False
+        last_line = ""
+        while time.monotonic() < deadline:
+            dispatched = reader.count()
+            if time.monotonic() >= next_status:
+                held = held_aggregates(options.bootstrap, environment)
+                gap_seen_held |= (held or {}).get(plan.gap_aggregate) == GAP_VERSION
+                next_status = time.monotonic() + 1.0
+            line = (f"[{time.monotonic() - started:5.1f}s] written {progress.written:4d}/"
+                    f"{expected_total}  dispatched {dispatched:4d}  held aggregates "
+                    f"{'?' if held is None else len(held)}")
+            if line != last_line:
+                print(line, flush=True)
+                last_line = line
+            if not dispatcher.alive():
+                failures.append(f"the dispatcher stopped; see {dispatcher.log_path}")
+                break
+            if not round_two_started and dispatched >= round_one_total:
+                round_two_started = True
+                print("demo: round one dispatched; second round to aggregates already dispatched")
+                extra = []
+                for aggregate, count in plan.round_two.items():
+                    base = plan.round_one[aggregate]
+                    extra.extend(Write(aggregate, base + k) for k in range(count))
+                second = threading.Thread(target=run_writer, args=(profile.writers, extra),
+                                          daemon=True)
+                second.start()
+                threads.append(second)
+            if round_two_started and dispatched >= expected_total and \
+                    progress.written >= expected_total:
+                break
+            time.sleep(0.5)
+        # A short quiet period catches duplicates or strays that would arrive after the last one.
+        time.sleep(1.0)
+        reader.stopping.set()
+        reader.join(timeout=10)
+        if reader.error:
+            failures.append(f"topic reader: {reader.error}")
 
-    rows, broken, duplicates = verdict_rows(plan, reader.snapshot())
-    broken = failures + broken
-    widths = [max(len(str(row[i])) for row in rows + [("AGGREGATE", "EVENTS", "VERSIONS",
-                                                        "IN ORDER", "COMPLETE")])
-              for i in range(5)]
-    print()
-    for row in [("AGGREGATE", "EVENTS", "VERSIONS", "IN ORDER", "COMPLETE")] + rows:
-        print("  ".join(str(value).ljust(widths[i]) for i, value in enumerate(row)).rstrip())
-    elapsed = time.monotonic() - started
-    delivered = sum(row[1] for row in rows)
-    gap_note = (f"{plan.gap_aggregate} held at version {GAP_VERSION} while it was missing"
-                if gap_seen_held else "the gap was filled before status saw it held")
-    if broken:
-        print(f"\nVERDICT: FAIL - {len(broken)} broken guarantee(s) after {elapsed:.1f} s:")
-        for problem in broken[:20]:
-            print(f"  - {problem}")
-    else:
-        print(f"\nVERDICT: PASS - {len(rows)} aggregates, {expected_total} events written by "
-              f"{profile.writers} writers (some out of order), {delivered} delivered in version "
-              f"order and complete; {gap_note}; "
-              f"{duplicates} duplicate(s); {elapsed:.1f} s")
+        rows, broken, duplicates = verdict_rows(plan, reader.snapshot())
+        broken = failures + broken
+        widths = [max(len(str(row[i])) for row in rows + [("AGGREGATE", "EVENTS", "VERSIONS",
+                                                            "IN ORDER", "COMPLETE")])
+                  for i in range(5)]
+        print()
+        for row in [("AGGREGATE", "EVENTS", "VERSIONS", "IN ORDER", "COMPLETE")] + rows:
+            print("  ".join(str(value).ljust(widths[i]) for i, value in enumerate(row)).rstrip())
+        elapsed = time.monotonic() - started
+        delivered = sum(row[1] for row in rows)
+        gap_note = (f"{plan.gap_aggregate} held at version {GAP_VERSION} while it was missing"
+                    if gap_seen_held else "the gap was filled before status saw it held")
+        if broken:
+            print(f"\nVERDICT: FAIL - {len(broken)} broken guarantee(s) after {elapsed:.1f} s:")
+            for problem in broken[:20]:
+                print(f"  - {problem}")
+        else:
+            print(f"\nVERDICT: PASS - {len(rows)} aggregates, {expected_total} events written by "
+                  f"{profile.writers} writers (some out of order), {delivered} delivered in "
+                  f"version order and complete; {gap_note}; "
+                  f"{duplicates} duplicate(s); {elapsed:.1f} s")
 
-    if options.keep:
-        pid = dispatcher.process.pid if dispatcher.process else None
-        print("\nKEEP: the stack and the dispatcher keep running. Look at the topic with:")
-        print(f"  kcat -b {bootstrap_servers} -t {topic} -C -e -f "
-              "'partition %p offset %o key %k headers %h\\n'")
-        print(f"  kcat -b {bootstrap_servers} -L -t {topic}")
-        print(f"  EVENTS_TABLE_NAME={events_table} OFFSETS_TABLE_NAME={offsets_table} "
-              f"AWS_REGION={REGION} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
-              f"AWS_ENDPOINT_URL_DYNAMODB={endpoint} {options.bootstrap} status")
-        if pid:
-            print(f"  stop the runner: kill {pid}   (logs: {dispatcher.log_path})")
-        print("  stop the stack:  make stack-stop")
-    else:
-        dispatcher.stop()
-        for table in (events_table, offsets_table):
-            client.delete_table(TableName=table)
-        AdminClient({"bootstrap.servers": bootstrap_servers}).delete_topics([topic])
-    return 1 if broken else 0
+        if options.keep:
+            pid = dispatcher.process.pid if dispatcher.process else None
+            print("\nKEEP: the stack and the dispatcher keep running. Look at the topic with:")
+            print(f"  kcat -b {bootstrap_servers} -t {topic} -C -e -f "
+                  "'partition %p offset %o key %k headers %h\\n'")
+            print(f"  kcat -b {bootstrap_servers} -L -t {topic}")
+            print(f"  EVENTS_TABLE_NAME={events_table} OFFSETS_TABLE_NAME={offsets_table} "
+                  f"AWS_REGION={REGION} AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo "
+                  f"AWS_ENDPOINT_URL_DYNAMODB={endpoint} {options.bootstrap} status")
+            if pid:
+                print(f"  stop the runner: kill {pid}   (logs: {dispatcher.log_path})")
+            print("  stop the stack:  make stack-stop")
+        return 1 if broken else 0
+    finally:
+        # Also on Ctrl-C or a crash of the demo itself: stop what it started, drop what it made.
+        if not options.keep:
+            dispatcher.stop()
+            for table in (events_table, offsets_table):
+                client.delete_table(TableName=table)
+            AdminClient({"bootstrap.servers": bootstrap_servers}).delete_topics([topic])
 
 
 if __name__ == "__main__":
