@@ -32,13 +32,14 @@ using ops::CommandArguments;
 using ops::OptionSpec;
 
 constexpr std::string_view kStatusHelp =
-    R"(Usage: bootstrap status [--top N] [--aggregate ID] [--segments N] [--json]
+    R"(Usage: bootstrap status [--top N] [--aggregate ID] [--segments N] [--page-size N] [--json]
 Shows, per aggregate, the head version, the committed offset, the lag, and whether it is held
 (gap: a version is missing; poison: the next event cannot become a message) and since when it has
 not moved; then a summary line. Without --aggregate it scans the events table (N parallel
 segments, default 4; progress on standard error).
   --top N          only the N aggregates that most need attention (held first, then by lag)
   --aggregate ID   only this aggregate (no scan)
+  --page-size N    items per Scan page, to spread the read capacity used (default: 1 MB pages)
   --json           machine output: {"aggregates": [...], "summary": {...}}
 Exit codes: 0 nothing held; 1 error; 2 usage; 3 held aggregates found.
 )";
@@ -62,7 +63,8 @@ Exit codes: 0 released; 1 error or refused (not held at N, offset moved, not con
 )";
 
 constexpr std::string_view kSweepHelp =
-    R"(Usage: bootstrap sweep [--rate N] [--resume-token FILE] [--segments N] [--dry-run] [--json]
+    R"(Usage: bootstrap sweep [--rate N] [--resume-token FILE] [--segments N] [--page-size N]
+                       [--dry-run] [--json]
 The reconciler for lost doorbells: scans the events table for aggregates whose head is beyond
 their offset and that the dispatcher could move on (not held), and rings their doorbell (marker
 trigger "sweep:<time>"). Held aggregates are reported, not rung. Safe on a schedule: ringing an
@@ -71,14 +73,16 @@ aggregate that is being dispatched costs one extra no-op dispatch.
   --resume-token FILE    save the scan position after each page; start from it when it exists;
                          removed when the sweep finishes
   --segments N           parallel scan segments (default 4)
+  --page-size N          items per Scan page (default: 1 MB pages)
   --dry-run              report what would be rung; write nothing
   --json                 machine output: {"rang": [...], "held": [...], "summary": {...}}
 Exit codes: 0 nothing held; 1 error; 2 usage; 3 held aggregates found.
 )";
 
-constexpr std::array<OptionSpec, 5> kStatusOptions{
-    OptionSpec{"--top", true}, OptionSpec{"--aggregate", true}, OptionSpec{"--segments", true},
-    OptionSpec{"--json", false}, OptionSpec{"--help", false}};
+constexpr std::array<OptionSpec, 6> kStatusOptions{
+    OptionSpec{"--top", true},      OptionSpec{"--aggregate", true},
+    OptionSpec{"--segments", true}, OptionSpec{"--page-size", true},
+    OptionSpec{"--json", false},    OptionSpec{"--help", false}};
 constexpr std::array<OptionSpec, 4> kReplayOptions{
     OptionSpec{"--aggregate", true}, OptionSpec{"--from-version", true},
     OptionSpec{"--json", false}, OptionSpec{"--help", false}};
@@ -87,8 +91,9 @@ constexpr std::array<OptionSpec, 5> kReleaseOptions{
     OptionSpec{"--json", false}, OptionSpec{"--help", false}};
 constexpr std::array<OptionSpec, 7> kSweepOptions{
     OptionSpec{"--rate", true},     OptionSpec{"--resume-token", true},
-    OptionSpec{"--segments", true}, OptionSpec{"--dry-run", false},
-    OptionSpec{"--json", false},    OptionSpec{"--help", false}};
+    OptionSpec{"--segments", true}, OptionSpec{"--page-size", true},
+    OptionSpec{"--dry-run", false}, OptionSpec{"--json", false},
+    OptionSpec{"--help", false}};
 
 constexpr std::int64_t kDefaultSegments = 4;
 constexpr double kDefaultSweepRate = 50.0;
@@ -206,8 +211,11 @@ int run_status(const CommandArguments& arguments, const core::config::Environmen
                Console& console) {
   auto top = arguments.integer("--top", 1);
   auto segments = arguments.integer("--segments", 1);
-  if (!top || !segments) {
-    return usage_error(console, "status", !top ? top.error() : segments.error(), kStatusHelp);
+  auto page_size = arguments.integer("--page-size", 1);
+  for (const auto* parsed : {&top, &segments, &page_size}) {
+    if (!*parsed) {
+      return usage_error(console, "status", parsed->error(), kStatusHelp);
+    }
   }
   auto context = open_context(environment);
   if (!context) {
@@ -228,7 +236,8 @@ int run_status(const CommandArguments& arguments, const core::config::Environmen
     ProgressLine progress_line(console, "status", (*context)->clock());
     std::size_t items = 0;
     while (!progress.done()) {
-      auto wave = (*context)->scan_wave(progress, folds, (*context)->deadline_in(kCommandTime));
+      auto wave =
+          (*context)->scan_wave(progress, folds, *page_size, (*context)->deadline_in(kCommandTime));
       if (!wave) {
         return command_error(console, "status", wave.error());
       }
@@ -504,8 +513,14 @@ int run_sweep(const CommandArguments& arguments, const core::config::Environment
               Console& console) {
   auto rate = arguments.positive_number("--rate");
   auto segments = arguments.integer("--segments", 1);
-  if (!rate || !segments) {
-    return usage_error(console, "sweep", !rate ? rate.error() : segments.error(), kSweepHelp);
+  auto page_size = arguments.integer("--page-size", 1);
+  if (!rate) {
+    return usage_error(console, "sweep", rate.error(), kSweepHelp);
+  }
+  for (const auto* parsed : {&segments, &page_size}) {
+    if (!*parsed) {
+      return usage_error(console, "sweep", parsed->error(), kSweepHelp);
+    }
   }
   auto context = open_context(environment);
   if (!context) {
@@ -545,7 +560,7 @@ int run_sweep(const CommandArguments& arguments, const core::config::Environment
   ProgressLine progress_line(console, "sweep", ctx.clock());
   const bool json = arguments.has("--json");
   while (!progress.done()) {
-    auto wave = ctx.scan_wave(progress, folds, ctx.deadline_in(kCommandTime));
+    auto wave = ctx.scan_wave(progress, folds, *page_size, ctx.deadline_in(kCommandTime));
     if (!wave) {
       return command_error(console, "sweep", wave.error());
     }

@@ -80,6 +80,7 @@ core::Deadline OperatorContext::deadline_in(std::chrono::seconds seconds) const 
 
 core::Result<ScanWave> OperatorContext::scan_wave(ops::ScanProgress& progress,
                                                   std::vector<ops::ScanFold>& folds,
+                                                  std::optional<std::int64_t> page_size,
                                                   core::Deadline deadline) {
   std::vector<adapters::aws::JsonCall> calls;
   std::vector<std::size_t> segments;
@@ -97,6 +98,9 @@ core::Result<ScanWave> OperatorContext::scan_wave(ops::ScanProgress& progress,
     if (total > 1) {
       input["Segment"] = segment;
       input["TotalSegments"] = total;
+    }
+    if (page_size) {
+      input["Limit"] = *page_size;
     }
     if (state.exclusive_start_key) {
       input["ExclusiveStartKey"] = core::dynamodb::item_to_json(*state.exclusive_start_key);

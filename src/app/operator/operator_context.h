@@ -52,10 +52,12 @@ class OperatorContext {
 
   /// Reads the next page of every unfinished segment of `progress` together (Scan with Segment /
   /// TotalSegments, strongly consistent, keys and the marker's trigger only) and advances it.
-  /// `folds` has one ScanFold per segment. Error: the first failed page's DynamoDB error (the
-  /// progress is left as it was, so the wave can be repeated).
+  /// `folds` has one ScanFold per segment. `page_size`: items per page (Scan's Limit), to spread
+  /// the read capacity a scan uses; nullopt: DynamoDB's 1 MB pages. Error: the first failed page's
+  /// DynamoDB error (the progress is left as it was, so the wave can be repeated).
   [[nodiscard]] core::Result<ScanWave> scan_wave(core::operator_tools::ScanProgress& progress,
                                                  std::vector<core::operator_tools::ScanFold>& folds,
+                                                 std::optional<std::int64_t> page_size,
                                                  core::Deadline deadline);
 
   /// The status of each aggregate: offsets (one consistent BatchGetItem wave), then a Query of

@@ -345,5 +345,69 @@ TEST_F(OperatorCommandsTest, SweepResumesFromItsTokenAndRefusesATokenOfAnotherTa
   std::filesystem::remove(token);
 }
 
+TEST_F(OperatorCommandsTest, StatusFoldsAggregatesSplitAcrossSmallScanPages) {
+  for (int aggregate = 0; aggregate < 6; ++aggregate) {
+    const std::string id = "Order:paged-" + std::to_string(aggregate);
+    for (std::int64_t version = 0; version < 5; ++version) {
+      put_event(id, version);
+    }
+    if (aggregate % 2 == 0) {
+      put_offset(id, 4);
+    }
+  }
+  for (const std::string_view segments : {"1", "3"}) {
+    const auto outcome = run("status", {"--json", "--page-size", "2", "--segments", segments});
+    ASSERT_EQ(outcome.exit_code, kExitOk) << outcome.err;
+    const auto document = outcome.json();
+    EXPECT_EQ(document["summary"]["aggregates"], 6) << "segments " << segments;
+    EXPECT_EQ(document["summary"]["up_to_date"], 3);
+    EXPECT_EQ(document["summary"]["behind"], 3);
+    for (const auto& aggregate : document["aggregates"]) {
+      EXPECT_EQ(aggregate["head_version"], 4) << aggregate["id"];
+    }
+  }
+}
+
+TEST_F(OperatorCommandsTest, SweepResumesAfterTheSavedKeyAndFinishesTheKeptBackAggregate) {
+  for (int aggregate = 0; aggregate < 4; ++aggregate) {
+    for (std::int64_t version = 0; version < 3; ++version) {
+      put_event("Order:resume-" + std::to_string(aggregate), version);
+    }
+  }
+  // The order a one-segment Scan returns the aggregates in (hash order, fixed for a table).
+  auto json = rig_.json_client(adapters::aws::kDynamoDbService, endpoint_, {}, true);
+  auto scanned =
+      json->call("Scan", {{"TableName", events_table_}, {"ConsistentRead", true}}, soon());
+  ASSERT_TRUE(scanned.has_value()) << scanned.error().describe();
+  std::vector<std::string> order;
+  for (const auto& item : scanned->output["Items"]) {
+    const std::string id = item["id"]["S"].get<std::string>();
+    if (order.empty() || order.back() != id) {
+      order.push_back(id);
+    }
+  }
+  ASSERT_EQ(order.size(), 4U);
+  // Interrupted after version 1 of the second aggregate: it is kept back with head 1.
+  const std::string& middle = order[1];
+  const auto token = std::filesystem::temp_directory_path() / testing::unique_name("sweep-token-");
+  {
+    std::ofstream file(token);
+    file << nlohmann::json{{"table", events_table_},
+                           {"segments",
+                            {{{"done", false},
+                              {"exclusive_start_key",
+                               {{"id", {{"S", middle}}}, {"version", {{"N", "1"}}}}},
+                              {"pending", {{"id", middle}, {"head_version", 1}}}}}}}
+                .dump();
+  }
+  const auto outcome = run("sweep", {"--json", "--resume-token", token.string()});
+  ASSERT_EQ(outcome.exit_code, kExitOk) << outcome.err;
+  EXPECT_EQ(outcome.json()["rang"], nlohmann::json({order[1], order[2], order[3]}));
+  EXPECT_EQ(marker_trigger(order[0]), "") << "before the saved key: not swept again";
+  const auto status = run("status", {"--aggregate", middle, "--json"});
+  EXPECT_EQ(status.json()["aggregates"][0]["head_version"], 2);
+  EXPECT_FALSE(std::filesystem::exists(token));
+}
+
 }  // namespace
 }  // namespace dispatcher::app::operator_tools
