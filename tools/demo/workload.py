@@ -85,7 +85,7 @@ def create_tables(client, events_table: str, offsets_table: str) -> None:
 
 
 def create_topic(bootstrap: str, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
     futures = admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
     for future in futures.values():
         future.result(timeout=30)
@@ -143,14 +143,18 @@ def make_plan(profile: Profile, rng: random.Random, run_id: str) -> Plan:
 def writer_queues(plan: Plan, writers: int, rng: random.Random) -> list[list[Write]]:
     """Round one, spread over the writers. A swapped aggregate's version 1 is written by one
     writer before its version 0 by another: early writes head their queue and only signal, late
-    writes wait, so no cycle of waits can form. The gap version is left out (written later)."""
+    writes wait, so no cycle of waits can form. The gap aggregate's versions head its writer's
+    queue, without the gap version (written later)."""
     queues: list[list[Write]] = [[] for _ in range(writers)]
     early: list[list[Write]] = [[] for _ in range(writers)]
     for index, (aggregate, count) in enumerate(plan.round_one.items()):
         owner = index % writers
+        if aggregate == plan.gap_aggregate:
+            # Written first, in order, all but the gap version: the hold is visible at once.
+            early[owner].extend(Write(aggregate, version) for version in range(count)
+                                if version != GAP_VERSION)
+            continue
         for version in range(count):
-            if aggregate == plan.gap_aggregate and version == GAP_VERSION:
-                continue
             queues[owner].append(Write(aggregate, version))
         if aggregate in plan.swapped:
             written_first = threading.Event()
@@ -365,6 +369,8 @@ def main() -> int:
               f"{expected_total} events; {len(plan.swapped)} aggregates get version 1 before 0 "
               f"from another writer; {plan.gap_aggregate} misses version {GAP_VERSION} for "
               f"{GAP_DELAY_SECONDS:.0f} s; {len(plan.round_two)} get a second round")
+        print("demo: each writer writes in shuffled order; an aggregate is held (not published "
+              "past) while a lower version is missing")
 
         failures: list[str] = []
 
@@ -425,14 +431,17 @@ def main() -> int:
             if not round_two_started and dispatched >= round_one_total:
                 round_two_started = True
                 print("demo: round one dispatched; second round to aggregates already dispatched")
-                extra = []
-                for aggregate, count in plan.round_two.items():
+                # The same writers again, concurrently; each aggregate's new versions in order.
+                extra: list[list[Write]] = [[] for _ in range(profile.writers)]
+                for index, (aggregate, count) in enumerate(plan.round_two.items()):
                     base = plan.round_one[aggregate]
-                    extra.extend(Write(aggregate, base + k) for k in range(count))
-                second = threading.Thread(target=run_writer, args=(profile.writers, extra),
-                                          daemon=True)
-                second.start()
-                threads.append(second)
+                    extra[index % profile.writers].extend(
+                        Write(aggregate, base + k) for k in range(count))
+                for index, queue in enumerate(extra):
+                    second = threading.Thread(target=run_writer, args=(index, queue),
+                                              daemon=True)
+                    second.start()
+                    threads.append(second)
             if round_two_started and dispatched >= expected_total and \
                     progress.written >= expected_total:
                 break
@@ -485,7 +494,8 @@ def main() -> int:
             dispatcher.stop()
             for table in (events_table, offsets_table):
                 client.delete_table(TableName=table)
-            AdminClient({"bootstrap.servers": bootstrap_servers}).delete_topics([topic])
+            admin = AdminClient({"bootstrap.servers": bootstrap_servers, "log_level": 3})
+            admin.delete_topics([topic])
 
 
 if __name__ == "__main__":
