@@ -4,10 +4,12 @@
 #     amd64 ones under /usr/lib/aarch64-linux-gnu;
 #   - the aarch64 cross compiler and binutils (g++-aarch64-linux-gnu);
 #   - the arm64 libraries the dispatcher links (tools/deps/arm64-packages.txt);
-#   - qemu-user-static, to smoke-test the arm64 zip (qemu-aarch64 -L <root>, no binfmt needed).
-# Prints one line ("deps: arm64 ok (cached)" / "deps: arm64 installed (...)"). Separate from
-# install.sh because it is only needed by `make package` and the package tests, and the first run
-# downloads a few hundred MB. Safe to run concurrently with install.sh: both take the same lock.
+#   - qemu-user-static, to smoke-test the arm64 zip (qemu-aarch64 -L <root>, no binfmt needed);
+#   - the pinned static librdkafka for aarch64 (tools/deps/build-librdkafka.sh).
+# Prints one line ("deps: arm64 ok (cached)" / "deps: arm64 installed (...)"), then librdkafka's.
+# Separate from install.sh because it is only needed by `make package` and the package tests, and
+# the first run downloads a few hundred MB. Safe to run concurrently with install.sh: both take the
+# same lock.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 deps="$repo/tools/deps"
@@ -36,6 +38,7 @@ while read -r package; do
 done <"$deps/arm64-packages.txt"
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "deps: arm64 ok (cached)"
+  "$deps/build-librdkafka.sh" aarch64
   exit 0
 fi
 [ "$(id -u)" -eq 0 ] || { echo "deps: missing Debian packages (run as root): ${missing[*]}" >&2; exit 1; }
@@ -45,3 +48,4 @@ fi
 run env DEBIAN_FRONTEND=noninteractive apt-get update
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 echo "deps: arm64 installed (${missing[*]})"
+"$deps/build-librdkafka.sh" aarch64

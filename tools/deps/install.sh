@@ -5,6 +5,8 @@
 #   jars       DynamoDB Local and Apache Kafka from Maven Central into .cache/jars/<name>/
 #   venv       .venv from tools/deps/requirements.txt (exact pins)
 #   lambda-rie the AWS Lambda Runtime Interface Emulator into .cache/bin/ (go install)
+#   librdkafka the pinned static librdkafka (tools/deps/build-librdkafka.sh; arm64 too once
+#              tools/deps/install-arm64.sh has installed the cross toolchain)
 # Prints one line per component ("deps: X ok (cached)" / "deps: X installed"). On failure it prints
 # the failing tool's output and exits non-zero. Safe to run concurrently: the work is under a lock.
 set -euo pipefail
@@ -145,3 +147,4 @@ install_jars kafka
 install_jars kafka-3.9
 install_venv
 install_rie
+"$deps/build-librdkafka.sh" x86_64 aarch64-if-installed
