@@ -302,6 +302,11 @@ int run_replay(const CommandArguments& arguments, const core::config::Environmen
   if (!status) {
     return command_error(console, "replay", status.error());
   }
+  if (!status->head_version) {
+    console.err << "bootstrap replay: refused: '" << id << "' has no events in "
+                << ctx.settings().events_table_name << "\n";
+    return kExitError;
+  }
   const std::int64_t new_offset = from - 1;
   const std::int64_t current = status->offset.value_or(first - 1);
   if (new_offset > current) {

@@ -41,7 +41,8 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
   environment.try_emplace("KAFKA_BOOTSTRAP_SERVERS", "unused-by-operator-commands:9092");
   environment.try_emplace("KAFKA_TOPIC_OUTPUT", "unused-by-operator-commands");
 
-  std::unique_ptr<OperatorContext> context(new OperatorContext());  // private constructor
+  std::unique_ptr<OperatorContext> context(
+      new OperatorContext());  // NOLINT(cppcoreguidelines-owning-memory): private constructor
   context->clock_ = std::make_shared<core::SystemClock>();
   auto aws = AwsContext::create(environment, context->clock_);
   if (!aws) {

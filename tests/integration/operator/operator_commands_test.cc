@@ -251,6 +251,13 @@ TEST_F(OperatorCommandsTest, ReplayRefusesToMoveTheOffsetForward) {
   EXPECT_EQ(marker_trigger("Order:gap"), "");
 }
 
+TEST_F(OperatorCommandsTest, ReplayRefusesAnAggregateWithoutEvents) {
+  const auto outcome = run("replay", {"--aggregate", "Order:nobody"});
+  EXPECT_EQ(outcome.exit_code, kExitError);
+  EXPECT_THAT(outcome.err, HasSubstr("has no events"));
+  EXPECT_FALSE(offset("Order:nobody").has_value());
+}
+
 TEST_F(OperatorCommandsTest, ReleaseRefusesAVersionTheAggregateIsNotHeldAt) {
   seed_four_aggregates();
   const auto outcome = run("release", {"--aggregate", "Order:gap", "--version", "3", "--yes"});
