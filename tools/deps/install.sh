@@ -35,11 +35,15 @@ say() { echo "deps: $*"; }
 sha() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
 
 install_apt() {
-  local missing=() package status
+  local missing=() package status native
+  native="$(dpkg --print-architecture)"
   while read -r package; do
     case "$package" in '' | '#'*) continue ;; esac
-    status="$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)"
-    [ "$status" = installed ] || missing+=("$package")
+    # One line per installed architecture: with arm64 multiarch (install-arm64.sh) a -dev package
+    # can be there twice; what counts is the build machine's own (or an arch-independent one).
+    status="$(dpkg-query -W -f='${db:Status-Status} ${Architecture}\n' "$package" 2>/dev/null ||
+      true)"
+    grep -Eqx "installed ($native|all)" <<<"$status" || missing+=("$package")
   done <"$deps/apt-packages.txt"
   if [ "${#missing[@]}" -eq 0 ]; then
     say "apt ok (cached)"
@@ -144,7 +148,6 @@ check_java
 check_go
 install_jars dynamodb-local
 install_jars kafka
-install_jars kafka-3.9
 install_venv
 install_rie
 "$deps/build-librdkafka.sh" x86_64 aarch64-if-installed

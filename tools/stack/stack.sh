@@ -83,11 +83,17 @@ is_healthy() {
       ;;
     kafka) timeout 5 kcat -L -b "127.0.0.1:$port" -m 2 >/dev/null 2>&1 ;;
     kafka-secure)
-      # Both secured listeners must answer: SCRAM over TLS and mTLS.
+      # Both secured listeners must answer: SCRAM over TLS and mTLS. SCRAM through the venv's
+      # confluent-kafka (its own current librdkafka): Debian's kcat links librdkafka 2.0.2, whose
+      # SCRAM proof Kafka 4.x brokers reject.
       local tls="$stack_dir/kafka-secure/tls"
-      timeout 5 kcat -L -b "127.0.0.1:$port" -m 2 -X security.protocol=sasl_ssl \
-        -X sasl.mechanisms=SCRAM-SHA-512 -X sasl.username="$scram_user" \
-        -X sasl.password="$scram_password" -X ssl.ca.location="$tls/ca.pem" >/dev/null 2>&1 &&
+      timeout 10 "$python" -c 'import sys
+from confluent_kafka.admin import AdminClient
+bootstrap, user, password, ca = sys.argv[1:]
+AdminClient({"bootstrap.servers": bootstrap, "security.protocol": "SASL_SSL",
+             "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": user,
+             "sasl.password": password, "ssl.ca.location": ca}).list_topics(timeout=5)' \
+        "127.0.0.1:$port" "$scram_user" "$scram_password" "$tls/ca.pem" >/dev/null 2>&1 &&
         timeout 5 kcat -L -b "127.0.0.1:$kafka_mtls_port" -m 2 -X security.protocol=ssl \
           -X ssl.ca.location="$tls/ca.pem" -X ssl.certificate.location="$tls/client.pem" \
           -X ssl.key.location="$tls/client.key" -X ssl.key.password="$client_key_password" \
@@ -272,12 +278,13 @@ start_service() {
       launch kafka "$dir/stdout.log" java "${java_options[@]}" kafka.Kafka "$dir/server.properties"
       ;;
     kafka-secure)
-      # Kafka 3.9: 4.x brokers refuse the SCRAM proof of librdkafka < 2.6.1 (see its pom).
-      [ -f "$jars/kafka-3.9/.stamp" ] || { note "Kafka 3.9 jars missing: run tools/deps/install.sh"; return 1; }
+      # The same Kafka 4.x as the kafka service: the product's librdkafka (>= 2.6.1, built by
+      # tools/deps/build-librdkafka.sh) logs in with SCRAM to 4.x brokers.
+      [ -f "$jars/kafka/.stamp" ] || { note "Kafka jars missing: run tools/deps/install.sh"; return 1; }
       make_tls_material || return 1
       write_kafka_secure_config
       local java_options=(-Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
-        "-Dlog4j2.configurationFile=$dir/log4j2.xml" -cp "$jars/kafka-3.9/*")
+        "-Dlog4j2.configurationFile=$dir/log4j2.xml" -cp "$jars/kafka/*")
       if [ ! -f "$dir/data/meta.properties" ]; then
         local cluster_id
         cluster_id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
