@@ -11,7 +11,7 @@
 #include "adapters/kafka/kafka_publisher.h"
 #include "app/aws_environment.h"
 #include "app/kafka_security.h"
-#include "app/reference_resolver.h"
+#include "app/startup_configuration.h"
 #include "core/aws/endpoints.h"
 #include "core/dispatch/stream_event_parser.h"
 #include "core/observability/metrics.h"
@@ -37,20 +37,6 @@ namespace {
 core::Error startup_error(core::Error error, std::string_view context) {
   error.message = std::string(context) + ": " + error.message;
   return error;
-}
-
-core::dispatch::DispatcherOptions dispatcher_options(const core::config::Settings& settings) {
-  return core::dispatch::DispatcherOptions{
-      .topic = settings.kafka_topic_output,
-      .first_event_version = settings.first_event_version,
-      .max_events_per_aggregate = settings.max_events_per_aggregate,
-      .max_message_bytes = settings.max_message_bytes,
-      .poison_policy = settings.poison_policy == core::config::PoisonHandling::kDeadLetter
-                           ? core::dispatch::PoisonPolicy::kDeadLetter
-                           : core::dispatch::PoisonPolicy::kHold,
-      .dead_letter_topic = settings.dead_letter_topic,
-      .source_table = settings.events_table_name,
-  };
 }
 
 /// One CloudWatch EMF document per invocation, on the log stream (Logger::write_raw), so
@@ -89,21 +75,13 @@ core::Result<std::unique_ptr<Application>> Application::create(
   components->clock = std::make_shared<core::SystemClock>();
   const core::Deadline startup_deadline = components->clock->now() + std::chrono::seconds(20);
 
-  auto aws = AwsContext::create(environment, components->clock);
-  if (!aws) {
-    return core::fail(std::move(aws.error()));
+  auto configuration =
+      load_startup_configuration(std::move(environment), components->clock, startup_deadline);
+  if (!configuration) {
+    return core::fail(std::move(configuration.error()));
   }
-  components->aws = std::move(*aws);
-
-  auto resolved = resolve_references(std::move(environment), *components->aws, startup_deadline);
-  if (!resolved) {
-    return core::fail(std::move(resolved.error()));
-  }
-  auto settings = core::config::parse_settings(*resolved);
-  if (!settings) {
-    return core::fail(std::move(settings.error()));
-  }
-  components->settings = std::move(*settings);
+  components->aws = std::move(configuration->aws);
+  components->settings = std::move(configuration->settings);
   logger.set_level(components->settings.log_level);
 
   auto dynamodb_json = components->aws->json_client(adapters::aws::kDynamoDbService, "dynamodb");

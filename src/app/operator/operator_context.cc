@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "app/reference_resolver.h"
+#include "app/startup_configuration.h"
 #include "core/dynamodb/json_codec.h"
 
 namespace dispatcher::app::operator_tools {
@@ -18,20 +18,6 @@ using core::dynamodb::string_value;
 /// The planner needs only the first events after the offset to find a gap or poison event now.
 constexpr std::size_t kEventsToInspect = 100;
 
-core::dispatch::DispatcherOptions planner_options(const core::config::Settings& settings) {
-  return core::dispatch::DispatcherOptions{
-      .topic = settings.kafka_topic_output,
-      .first_event_version = settings.first_event_version,
-      .max_events_per_aggregate = settings.max_events_per_aggregate,
-      .max_message_bytes = settings.max_message_bytes,
-      .poison_policy = settings.poison_policy == core::config::PoisonHandling::kDeadLetter
-                           ? core::dispatch::PoisonPolicy::kDeadLetter
-                           : core::dispatch::PoisonPolicy::kHold,
-      .dead_letter_topic = settings.dead_letter_topic,
-      .source_table = settings.events_table_name,
-  };
-}
-
 }  // namespace
 
 core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
@@ -44,21 +30,13 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
   std::unique_ptr<OperatorContext> context(
       new OperatorContext());  // NOLINT(cppcoreguidelines-owning-memory): private constructor
   context->clock_ = std::make_shared<core::SystemClock>();
-  auto aws = AwsContext::create(environment, context->clock_);
-  if (!aws) {
-    return core::fail(std::move(aws.error()));
+  auto configuration = load_startup_configuration(std::move(environment), context->clock_,
+                                                  context->deadline_in(std::chrono::seconds(20)));
+  if (!configuration) {
+    return core::fail(std::move(configuration.error()));
   }
-  context->aws_ = std::move(*aws);
-  auto resolved = resolve_references(std::move(environment), *context->aws_,
-                                     context->deadline_in(std::chrono::seconds(20)));
-  if (!resolved) {
-    return core::fail(std::move(resolved.error()));
-  }
-  auto settings = core::config::parse_settings(*resolved);
-  if (!settings) {
-    return core::fail(std::move(settings.error()));
-  }
-  context->settings_ = std::move(*settings);
+  context->aws_ = std::move(configuration->aws);
+  context->settings_ = std::move(configuration->settings);
   auto json = context->aws_->json_client(adapters::aws::kDynamoDbService, "dynamodb");
   if (!json) {
     return core::fail(std::move(json.error()));
@@ -71,7 +49,7 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
           .events_table = context->settings_.events_table_name,
           .offsets_table = context->settings_.offsets_table_name},
       context->clock_);
-  context->planner_.emplace(ops::operator_run_planner(planner_options(context->settings_)));
+  context->planner_.emplace(ops::operator_run_planner(dispatcher_options(context->settings_)));
   return context;
 }
 
