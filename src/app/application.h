@@ -32,8 +32,9 @@ class Application {
 
   /// Handles one DynamoDB Streams event and returns the partial batch response JSON. Logs one
   /// summary line, one line per held or failed aggregate and per dead-lettered event, and writes
-  /// exactly one CloudWatch EMF metrics document (also when the event cannot be read). Error (permanent
-  /// "InvalidStreamEvent"): the event cannot be read at all, so the whole batch is failed.
+  /// exactly one CloudWatch EMF metrics document (also when the event cannot be read). Error
+  /// (permanent "InvalidStreamEvent"): the event cannot be read at all, so the whole batch is
+  /// failed.
   [[nodiscard]] core::Result<std::string> handle(std::string_view event_json,
                                                  core::Deadline deadline);
 

@@ -1,7 +1,7 @@
 // The one executable: the Lambda `bootstrap` (custom runtime) and the command-line tool.
 
-#include <cctype>
 #include <unistd.h>
+#include <cctype>
 
 #include <cstdio>
 #include <fstream>

@@ -24,9 +24,7 @@ class MetricsDocument {
     definitions_.push_back({{"Name", name}, {"Unit", unit}});
     values_[std::string(name)] = std::move(value);
   }
-  void add_count(std::string_view name, std::size_t count) {
-    add(name, kCount, count);
-  }
+  void add_count(std::string_view name, std::size_t count) { add(name, kCount, count); }
   void add_milliseconds(std::string_view name, double value) { add(name, kMilliseconds, value); }
 
   nlohmann::json finish(const MetricsContext& context) && {
