@@ -29,7 +29,8 @@ using dispatcher::app::Application;
 using dispatcher::core::observability::Logger;
 namespace config = dispatcher::core::config;
 
-constexpr std::string_view kVersion = "0.1.0";
+// From project(VERSION) in CMakeLists.txt, which also names the packaged zip.
+constexpr std::string_view kVersion = DISPATCHER_VERSION;
 
 constexpr std::string_view kUsage =
     R"(ddb-eventstore-dispatcher )"
