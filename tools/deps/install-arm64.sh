@@ -11,24 +11,8 @@
 # the first run downloads a few hundred MB. Safe to run concurrently with install.sh: both take the
 # same lock.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/../.." && pwd)"
-deps="$repo/tools/deps"
-cache="$repo/.cache"
-mkdir -p "$cache"
-
-exec 9>"$cache/deps.lock"
-flock 9
-
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-
-run() {
-  if ! "$@" >"$log" 2>&1; then
-    echo "deps: failed: $*" >&2
-    tail -n 100 "$log" >&2
-    exit 1
-  fi
-}
+# shellcheck source=tools/deps/preamble.sh
+source "$(dirname "$0")/preamble.sh"
 
 missing=()
 while read -r package; do

@@ -10,25 +10,8 @@
 # Prints one line per component ("deps: X ok (cached)" / "deps: X installed"). On failure it prints
 # the failing tool's output and exits non-zero. Safe to run concurrently: the work is under a lock.
 set -euo pipefail
-repo="$(cd "$(dirname "$0")/../.." && pwd)"
-deps="$repo/tools/deps"
-cache="$repo/.cache"
-mkdir -p "$cache"
-
-exec 9>"$cache/deps.lock"
-flock 9
-
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-
-# Runs a command with its output captured; on failure shows the output and stops.
-run() {
-  if ! "$@" >"$log" 2>&1; then
-    echo "deps: failed: $*" >&2
-    tail -n 100 "$log" >&2
-    exit 1
-  fi
-}
+# shellcheck source=tools/deps/preamble.sh
+source "$(dirname "$0")/preamble.sh"
 
 say() { echo "deps: $*"; }
 
