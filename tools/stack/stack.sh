@@ -142,6 +142,16 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+  single_node_broker_properties "$dir" >>"$dir/server.properties"
+  write_log4j_config "$dir"
+}
+
+# What both local brokers share: one node, data under <dir>/data, replication 1, topics created on
+# first use.
+single_node_broker_properties() {
+  local dir="$1"
+  cat <<EOF
 log.dirs=$dir/data
 num.partitions=3
 auto.create.topics.enable=true
@@ -152,7 +162,6 @@ min.insync.replicas=1
 default.replication.factor=1
 group.initial.rebalance.delay.ms=0
 EOF
-  write_log4j_config "$dir"
 }
 
 # The broker's log4j2 configuration: INFO to <dir>/server.log.
@@ -233,16 +242,8 @@ ssl.keystore.type=PEM
 ssl.keystore.location=$tls/broker-keystore.pem
 ssl.truststore.type=PEM
 ssl.truststore.location=$tls/ca.pem
-log.dirs=$dir/data
-num.partitions=3
-auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-min.insync.replicas=1
-default.replication.factor=1
-group.initial.rebalance.delay.ms=0
 EOF
+  single_node_broker_properties "$dir" >>"$dir/server.properties"
   write_log4j_config "$dir"
 }
 
