@@ -49,7 +49,8 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
           .events_table = context->settings_.events_table_name,
           .offsets_table = context->settings_.offsets_table_name},
       context->clock_);
-  context->planner_.emplace(ops::operator_run_planner(dispatcher_options(context->settings_)));
+  context->planner_.emplace(
+      core::dispatch::make_run_planner(dispatcher_options(context->settings_)));
   return context;
 }
 

@@ -517,6 +517,8 @@ class Invocation {
   DispatchReport report_;
 };
 
+}  // namespace
+
 RunPlanner make_run_planner(const DispatcherOptions& options) {
   if (options.topic.empty()) {
     throw std::invalid_argument("dispatcher: the output topic is empty");
@@ -548,8 +550,6 @@ RunPlanner make_run_planner(const DispatcherOptions& options) {
                                       .source_table = options.source_table,
                                       .max_message_bytes = options.max_message_bytes});
 }
-
-}  // namespace
 
 const char* phase_name(Phase phase) noexcept {
   switch (phase) {

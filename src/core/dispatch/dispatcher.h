@@ -106,6 +106,11 @@ struct DispatchReport {
   }
 };
 
+/// The run planner the dispatcher builds from `options` (topic template, message size limit, first
+/// event version, poison policy and dead-letter topic); the operator commands judge holds with the
+/// same one. Throws std::invalid_argument for options the Dispatcher constructor refuses.
+[[nodiscard]] RunPlanner make_run_planner(const DispatcherOptions& options);
+
 /// Handles one batch of DynamoDB Streams records: rings doorbells for new events, and for rung
 /// doorbells publishes each aggregate's contiguous run of undispatched events in version order and
 /// commits its offset. Holds no state between invocations; safe to call again after a crash.

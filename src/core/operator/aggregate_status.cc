@@ -92,14 +92,4 @@ AggregateStatus assess(const ScannedAggregate& scanned, const OffsetRecord& offs
   return status;
 }
 
-dispatch::RunPlanner operator_run_planner(const dispatch::DispatcherOptions& options) {
-  return dispatch::RunPlanner(
-      dispatch::MessageMapper(dispatch::MessageMapperOptions{
-          .topic = options.topic, .max_message_bytes = options.max_message_bytes}),
-      options.poison_policy, options.first_event_version,
-      dispatch::DeadLetterOptions{.topic = options.dead_letter_topic,
-                                  .source_table = options.source_table,
-                                  .max_message_bytes = options.max_message_bytes});
-}
-
 }  // namespace dispatcher::core::operator_tools

@@ -93,10 +93,4 @@ class ScanFold {
                                      std::span<const dynamodb::Item> events_after_offset,
                                      const dispatch::RunPlanner& planner);
 
-/// The planner the dispatcher builds from `options` (topic template, message size limit, first
-/// event version, poison policy and dead-letter topic), so holds are decided as it decides them.
-/// Throws std::invalid_argument or what the mapper throws for options the dispatcher would refuse
-/// at start-up too.
-[[nodiscard]] dispatch::RunPlanner operator_run_planner(const dispatch::DispatcherOptions& options);
-
 }  // namespace dispatcher::core::operator_tools

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dispatch/dispatcher.h"
 #include "core/runner/state_keys.h"
 
 namespace dispatcher::core::operator_tools {
@@ -40,7 +41,7 @@ Item event(const std::string& id, std::int64_t version) {
 }
 
 dispatch::RunPlanner planner() {
-  return operator_run_planner(dispatch::DispatcherOptions{.topic = "events"});
+  return dispatch::make_run_planner(dispatch::DispatcherOptions{.topic = "events"});
 }
 
 TEST(ScanFold, KeepsBackTheLastAggregateOfAPageUntilItsEndIsSeen) {
@@ -142,7 +143,7 @@ TEST(Assess, APoisonEventDoesNotHoldUnderTheDeadLetterPolicy) {
   Item broken = event("a", 4);
   broken.erase("data");
   const std::vector<Item> events{broken, event("a", 5)};
-  const auto dead_letter = operator_run_planner(
+  const auto dead_letter = dispatch::make_run_planner(
       dispatch::DispatcherOptions{.topic = "events",
                                   .poison_policy = dispatch::PoisonPolicy::kDeadLetter,
                                   .dead_letter_topic = "events.dlq"});
