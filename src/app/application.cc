@@ -69,6 +69,12 @@ const core::config::Settings& Application::settings() const noexcept {
   return components_->settings;
 }
 
+const AwsContext& Application::aws() const noexcept { return *components_->aws; }
+
+const std::shared_ptr<adapters::dynamodb::DynamoDbClient>& Application::dynamodb() const noexcept {
+  return components_->dynamodb;
+}
+
 core::Result<std::unique_ptr<Application>> Application::create(
     core::config::Environment environment, core::observability::Logger& logger) {
   auto components = std::make_unique<Components>();

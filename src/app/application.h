@@ -10,8 +10,13 @@
 #include "core/observability/logger.h"
 #include "core/result.h"
 
+namespace dispatcher::adapters::dynamodb {
+class DynamoDbClient;
+}  // namespace dispatcher::adapters::dynamodb
+
 namespace dispatcher::app {
 
+class AwsContext;
 class Components;
 
 /// The dispatcher wired to real services: configuration read and validated, references
@@ -39,6 +44,12 @@ class Application {
                                                  core::Deadline deadline);
 
   [[nodiscard]] const core::config::Settings& settings() const noexcept;
+
+  /// The process's AWS context and DynamoDB client, for commands that run beside the handler on
+  /// the same thread (the standalone runner), so they share its credentials and connections.
+  [[nodiscard]] const AwsContext& aws() const noexcept;
+  [[nodiscard]] const std::shared_ptr<adapters::dynamodb::DynamoDbClient>& dynamodb()
+      const noexcept;
 
  private:
   Application(std::unique_ptr<Components> components, core::observability::Logger& logger);

@@ -195,21 +195,15 @@ int run_command(const std::vector<std::string_view>& arguments,
     return 1;
   }
   const auto clock = std::make_shared<core::SystemClock>();
-  auto aws = AwsContext::create(environment, clock);
-  if (!aws) {
-    logger.error("initialisation failed", {{"error", aws.error().describe()}});
-    return 1;
-  }
-  auto dynamodb_json = (*aws)->json_client(adapters::aws::kDynamoDbService, "dynamodb");
+  // The runner's own calls (stream, lease, checkpoints) share the handler's AWS context and
+  // DynamoDB client: one credentials chain, one connection pool.
+  const auto& dynamodb = (*application)->dynamodb();
   auto streams_json =
-      (*aws)->json_client(adapters::aws::kDynamoDbStreamsService, "streams.dynamodb");
-  if (!dynamodb_json || !streams_json) {
-    logger.error(
-        "initialisation failed",
-        {{"error", (!dynamodb_json ? dynamodb_json.error() : streams_json.error()).describe()}});
+      (*application)->aws().json_client(adapters::aws::kDynamoDbStreamsService, "streams.dynamodb");
+  if (!streams_json) {
+    logger.error("initialisation failed", {{"error", streams_json.error().describe()}});
     return 1;
   }
-  auto dynamodb = std::make_shared<adapters::dynamodb::DynamoDbClient>(std::move(*dynamodb_json));
   auto streams = std::make_shared<adapters::streams::StreamsClient>(std::move(*streams_json));
 
   const auto& settings = (*application)->settings();
