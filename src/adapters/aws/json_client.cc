@@ -280,6 +280,8 @@ std::vector<core::Result<JsonResponse>> JsonClient::call_all(std::span<const Jso
       // The body is copied into the request: the original is re-signed and re-sent on retry.
       request.body = bodies[i];
       request.timeout = timeout;
+      // Requests beyond the client's concurrency wait for a slot; the deadline still holds.
+      request.deadline = std::chrono::steady_clock::now() + (deadline - now);
       sign_request(request.method, request.url, request.headers, request.body, *credentials, scope,
                    signing_time);
       requests.push_back(std::move(request));

@@ -229,13 +229,24 @@ struct Client::Impl {
     if (options.ca_bundle_path.has_value()) {
       set(CURLOPT_CAINFO, options.ca_bundle_path->c_str());
     }
-    set(CURLOPT_CONNECTTIMEOUT_MS, to_curl_milliseconds(options.connect_timeout));
-    if (request.timeout == kNoTimeout) {
-      set(CURLOPT_TIMEOUT_MS, 0L);
-    } else {
-      const auto timeout = request.timeout.count() == 0 ? options.default_timeout : request.timeout;
-      set(CURLOPT_TIMEOUT_MS, to_curl_milliseconds(timeout));
+    auto connect_timeout = options.connect_timeout;
+    std::optional<std::chrono::milliseconds> timeout;
+    if (request.timeout != kNoTimeout) {
+      timeout = request.timeout.count() == 0 ? options.default_timeout : request.timeout;
     }
+    if (request.deadline.has_value()) {
+      // Measured when the transfer really starts, so time spent waiting for a slot counts.
+      const auto left = std::chrono::floor<std::chrono::milliseconds>(
+          *request.deadline - std::chrono::steady_clock::now());
+      if (left <= std::chrono::milliseconds::zero()) {
+        return transport_error(ErrorKind::kRetryable, "HttpTimeout", transfer,
+                               "the deadline passed before the request could start");
+      }
+      timeout = timeout.has_value() ? std::min(*timeout, left) : left;
+      connect_timeout = std::min(connect_timeout, left);
+    }
+    set(CURLOPT_CONNECTTIMEOUT_MS, to_curl_milliseconds(connect_timeout));
+    set(CURLOPT_TIMEOUT_MS, timeout.has_value() ? to_curl_milliseconds(*timeout) : 0L);
     set(CURLOPT_WRITEFUNCTION, &write_body);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
     set(CURLOPT_HEADERFUNCTION, &write_header);

@@ -30,6 +30,10 @@ struct Request {
   std::string body;
   /// Total time allowed for the request: 0 = the client's default, kNoTimeout = none.
   std::chrono::milliseconds timeout{0};
+  /// When set, the transfer ends by this moment whatever `timeout` says, however long it waited
+  /// in send_all for a free slot; one that could only start after it fails with HttpTimeout
+  /// without being sent.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct Response {

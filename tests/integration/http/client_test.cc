@@ -146,6 +146,37 @@ TEST_F(HttpClient, SendAllBoundsRequestsInFlight) {
   EXPECT_EQ(log["max_in_flight"], 3);
 }
 
+TEST_F(HttpClient, SendAllEndsRequestsWaitingForASlotByTheirDeadline) {
+  server_->script(json::array(), {{"kind", "delay"}, {"seconds", 1.0}});
+  Client client(ClientOptions{.max_concurrent_requests = 1});
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<Request> requests(3, post("{}"));
+  for (Request& request : requests) {
+    request.timeout = std::chrono::milliseconds(5000);
+    request.deadline = started + std::chrono::milliseconds(1500);
+  }
+  const auto results = client.send_all(requests);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::milliseconds(1900));
+  ASSERT_TRUE(results[0].has_value()) << results[0].error().describe();
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    ASSERT_FALSE(results[i].has_value());
+    EXPECT_EQ(results[i].error().code, "HttpTimeout");
+    EXPECT_TRUE(results[i].error().retryable());
+  }
+}
+
+TEST_F(HttpClient, RequestWhoseDeadlinePassedIsNotSent) {
+  server_->script(json::array());
+  Client client;
+  Request request = post("{}");
+  request.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  const auto response = client.send(request);
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code, "HttpTimeout");
+  EXPECT_EQ(server_->request_count(), 0U);
+}
+
 TEST_F(HttpClient, ReusesConnectionsAcrossCalls) {
   server_->script(json::array());
   Client client;
