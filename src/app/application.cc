@@ -157,6 +157,13 @@ core::Result<std::string> Application::handle(std::string_view event_json,
   const auto duration = clock.now() - started;
   core::observability::log_dispatch_report(logger_, report, duration);
   emit_metrics(logger_, components_->settings, report, duration, clock.wall_now());
+  if (report.invocation_error.has_value()) {
+    // The deployment is wrong (table, role, credentials, topic): every aggregate would fail the
+    // same way, so the invocation fails loudly instead of reporting a partial batch.
+    logger_.error("the deployment cannot dispatch; the invocation fails",
+                  {{"error", report.invocation_error->describe()}});
+    return core::fail(*report.invocation_error);
+  }
   return report.response.to_json();
 }
 

@@ -30,6 +30,8 @@ core::dispatch::DispatcherOptions dispatcher_options(const core::config::Setting
       .first_event_version = settings.first_event_version,
       .max_events_per_aggregate = settings.max_events_per_aggregate,
       .max_message_bytes = settings.max_message_bytes,
+      .deadline_safety_margin = settings.deadline_margin,
+      .max_read_bytes = settings.max_read_bytes,
       .poison_policy = settings.poison_policy == core::config::PoisonHandling::kDeadLetter
                            ? core::dispatch::PoisonPolicy::kDeadLetter
                            : core::dispatch::PoisonPolicy::kHold,

@@ -361,15 +361,19 @@ core::Result<QueryPage> DynamoDbClient::query(const QueryRequest& request,
 std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
     std::span<const QueryRequest> requests, std::size_t max_items, core::Deadline deadline) {
   const std::vector<std::size_t> limits(requests.size(), max_items);
-  return query_pages(requests, limits, deadline);
+  return query_pages(requests, limits, 0, deadline);
 }
 
 std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
     std::span<const QueryRequest> requests, std::span<const std::size_t> max_items,
-    core::Deadline deadline) {
+    std::size_t max_bytes, core::Deadline deadline) {
   if (max_items.size() != requests.size()) {
     throw std::invalid_argument("query_pages needs one max_items per request");
   }
+  // DynamoDB reads at most 1 MB of items per Query call: what one page in flight may add.
+  constexpr std::size_t kPageReserve = std::size_t{1} << 20U;
+  const bool budgeted = max_bytes > 0;
+  const std::size_t share = budgeted ? std::max<std::size_t>(max_bytes / requests.size(), 1) : 0;
   std::vector<QueryResult> results(requests.size());
   std::vector<std::optional<Error>> errors(requests.size());
   std::vector<std::optional<Item>> next_keys(requests.size());
@@ -380,11 +384,31 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
       pending.push_back(i);
     }
   }
+  std::size_t retained = 0;  // bytes of all items read so far
 
   while (!pending.empty()) {
-    std::vector<aws::JsonCall> calls;
-    calls.reserve(pending.size());
+    // The pages this round can afford; the others wait for a later round or run out of budget.
+    std::vector<std::size_t> sending;
+    std::vector<std::size_t> waiting;
+    std::size_t reserved = 0;
     for (const std::size_t i : pending) {
+      const bool affordable = !budgeted || retained + reserved + kPageReserve <= max_bytes ||
+                              (retained == 0 && reserved == 0);
+      (affordable ? sending : waiting).push_back(i);
+      if (affordable) {
+        reserved += kPageReserve;
+      }
+    }
+    if (sending.empty()) {
+      for (const std::size_t i : waiting) {
+        results[i].over_budget = true;
+        results[i].last_evaluated_key = std::move(next_keys[i]);
+      }
+      break;
+    }
+    std::vector<aws::JsonCall> calls;
+    calls.reserve(sending.size());
+    for (const std::size_t i : sending) {
       const int limit = page_limit(requests[i], results[i].items.size(), max_items[i]);
       const bool limited = requests[i].limit.has_value() || max_items[i] != kAllItems;
       calls.push_back(
@@ -393,9 +417,9 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
                                 next_keys[i])});
     }
     auto responses = json_->call_all(calls, deadline);
-    std::vector<std::size_t> unfinished;
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      const std::size_t i = pending[k];
+    std::vector<std::size_t> unfinished = std::move(waiting);
+    for (std::size_t k = 0; k < sending.size(); ++k) {
+      const std::size_t i = sending[k];
       if (!responses[k]) {
         errors[i] = std::move(responses[k].error());
         continue;
@@ -407,14 +431,30 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
       }
       QueryResult& result = results[i];
       ++result.pages;
-      std::ranges::move(page->items, std::back_inserter(result.items));
+      for (Item& item : page->items) {
+        const std::size_t size = core::dynamodb::approximate_size(item);
+        result.bytes += size;
+        retained += size;
+        result.items.push_back(std::move(item));
+      }
       if (page->last_evaluated_key && result.items.size() < max_items[i]) {
-        next_keys[i] = std::move(page->last_evaluated_key);
-        unfinished.push_back(i);
+        if (budgeted && result.bytes >= share) {
+          result.over_budget = true;
+          result.last_evaluated_key = std::move(page->last_evaluated_key);
+        } else {
+          next_keys[i] = std::move(page->last_evaluated_key);
+          unfinished.push_back(i);
+        }
       } else {
         result.last_evaluated_key = std::move(page->last_evaluated_key);
       }
     }
+    // Requests already reading go first, so an aggregate's pages stay contiguous in time.
+    std::ranges::sort(unfinished, [&](std::size_t left, std::size_t right) {
+      const bool left_started = results[left].pages > 0;
+      const bool right_started = results[right].pages > 0;
+      return left_started != right_started ? left_started : left < right;
+    });
     pending = std::move(unfinished);
   }
 

@@ -61,8 +61,14 @@ struct QueryResult {
   /// follow (DynamoDB cannot tell at a page boundary, so there may also be none).
   std::optional<Item> last_evaluated_key;
   std::size_t pages = 0;
+  std::size_t bytes = 0;  ///< core::dynamodb::approximate_size of `items`
+  /// Reading stopped (or never started) because the call's byte budget was spent; more items
+  /// may follow.
+  bool over_budget = false;
 
-  [[nodiscard]] bool more_available() const noexcept { return last_evaluated_key.has_value(); }
+  [[nodiscard]] bool more_available() const noexcept {
+    return last_evaluated_key.has_value() || over_budget;
+  }
 };
 
 inline constexpr std::size_t kAllItems = std::numeric_limits<std::size_t>::max();
@@ -165,10 +171,13 @@ class DynamoDbClient {
       std::span<const QueryRequest> requests, std::size_t max_items, core::Deadline deadline);
 
   /// As above with a limit per request: at most max_items[i] items for requests[i] (the spans
-  /// have the same length).
+  /// have the same length), and a memory budget for all of them: with max_bytes > 0 a page is only
+  /// requested while the items read so far plus one full page (1 MiB, DynamoDB's limit) for every
+  /// page in flight fit in max_bytes, and one request stops paging once it holds its share
+  /// (max_bytes / requests). Requests left out come back over_budget (with what they read).
   [[nodiscard]] std::vector<core::Result<QueryResult>> query_pages(
       std::span<const QueryRequest> requests, std::span<const std::size_t> max_items,
-      core::Deadline deadline);
+      std::size_t max_bytes, core::Deadline deadline);
 
   /// query_pages for one request.
   [[nodiscard]] core::Result<QueryResult> query_all(const QueryRequest& request,

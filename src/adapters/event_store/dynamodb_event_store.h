@@ -18,7 +18,7 @@ struct EventStoreTables {
 
 /// The dispatch core's EventStore on DynamoDB. Item shapes:
 ///  - change marker in the events table: {id: S, version: N -1001, trigger: S};
-///  - offset in the offsets table: {id: S, version: N, dispatched_at: N (epoch milliseconds)}.
+///  - offsets item in the offsets table: core/dispatch/offset_item.h.
 /// Thread-compatible, like the client it uses.
 class DynamoDbEventStore final : public core::dispatch::EventStore {
  public:
@@ -29,19 +29,24 @@ class DynamoDbEventStore final : public core::dispatch::EventStore {
   [[nodiscard]] std::vector<core::Status> write_markers(
       std::span<const core::dispatch::MarkerWrite> markers, core::Deadline deadline) override;
 
-  /// Consistent BatchGetItem of the offsets. Error (permanent "InvalidOffsetItem") for an offset
-  /// item whose version is not an integer: dispatching from a guessed offset could skip events.
-  [[nodiscard]] std::vector<core::Result<std::optional<std::int64_t>>> read_offsets(
+  /// Consistent BatchGetItem of the offsets items. Error (permanent "InvalidOffsetItem", naming
+  /// the aggregate and the attribute) for an item parse_offset_item refuses: dispatching from a
+  /// guessed offset could skip events.
+  [[nodiscard]] std::vector<core::Result<core::dispatch::OffsetState>> read_offsets(
       std::span<const core::dispatch::AggregateId> aggregate_ids, core::Deadline deadline) override;
 
   /// Consistent Query `id = :id AND version > :after`, ascending, page after page, all
-  /// aggregates in flight together, at most max_events items each.
+  /// aggregates in flight together, at most max_events items each, within the byte budget
+  /// (DynamoDbClient::query_pages).
   [[nodiscard]] std::vector<core::Result<core::dispatch::EventPage>> read_events(
-      std::span<const core::dispatch::EventQuery> queries, core::Deadline deadline) override;
+      std::span<const core::dispatch::EventQuery> queries, core::dispatch::ReadBudget budget,
+      core::Deadline deadline) override;
 
-  /// UpdateItem `SET version = :v` if `attribute_not_exists(version) OR version < :v`, all in
-  /// flight together; a failed condition (an equal or newer offset is stored) is success.
-  [[nodiscard]] std::vector<core::Status> commit_offsets(
+  /// One UpdateItem per commit, all in flight together: `SET version, dispatched_at` if
+  /// `attribute_not_exists(version) OR version < :v`, with the hold attributes set or removed in
+  /// the same write; a hold-only write is conditioned on the offset the invocation read. A
+  /// failed condition is kLostRace.
+  [[nodiscard]] std::vector<core::Result<core::dispatch::CommitOutcome>> commit_offsets(
       std::span<const core::dispatch::OffsetCommit> commits, core::Deadline deadline) override;
 
  private:

@@ -172,7 +172,7 @@ core::Result<std::vector<ops::AggregateStatus>> OperatorContext::inspect(
       queried.push_back(i);
     }
   }
-  auto pages = event_store_->read_events(queries, deadline);
+  auto pages = event_store_->read_events(queries, core::dispatch::ReadBudget{}, deadline);
   std::vector<std::optional<core::dispatch::EventPage>> page_of(aggregates.size());
   for (std::size_t q = 0; q < pages.size(); ++q) {
     if (!pages[q]) {

@@ -311,6 +311,21 @@ Result<Settings> parse_settings(const Environment& environment) {
       environment, "DISPATCHER_MAX_EVENTS_PER_AGGREGATE", 10'000, 1, 1'000'000, problems);
   settings.max_message_bytes = integer_setting<std::size_t>(
       environment, "KAFKA_MAX_MESSAGE_BYTES", 1'000'000, 1'024, 1'000'000'000, problems);
+  settings.deadline_margin = std::chrono::milliseconds(integer_setting<std::int64_t>(
+      environment, "DISPATCHER_DEADLINE_MARGIN_MS", 2'000, 100, 60'000, problems));
+  {
+    // A sixth of the function's memory: the items read, the messages made from them and
+    // librdkafka's copies of those are each about this much, beside the process's own ~30 MB.
+    Problems ignored;
+    const auto memory_megabytes = integer_setting<std::size_t>(
+        environment, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1, 1'000'000, ignored);
+    const std::size_t fallback =
+        memory_megabytes > 0 ? memory_megabytes * (std::size_t{1} << 20U) / 6
+                             : std::size_t{64} << 20U;
+    settings.max_read_bytes = integer_setting<std::size_t>(
+        environment, "DISPATCHER_MAX_READ_BYTES", fallback, std::size_t{1} << 20U,
+        std::size_t{1} << 40U, problems);
+  }
   settings.log_level = log_level_setting(environment, problems);
   settings.service_name =
       optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -61,6 +62,11 @@ struct Settings {
   std::int64_t first_event_version = 0;           ///< DISPATCHER_FIRST_EVENT_VERSION
   std::size_t max_events_per_aggregate = 10'000;  ///< DISPATCHER_MAX_EVENTS_PER_AGGREGATE
   std::size_t max_message_bytes = 1'000'000;      ///< KAFKA_MAX_MESSAGE_BYTES
+  /// DISPATCHER_DEADLINE_MARGIN_MS: kept before the invocation's deadline for answering.
+  std::chrono::milliseconds deadline_margin{2'000};
+  /// DISPATCHER_MAX_READ_BYTES: events read per invocation, in bytes; default a sixth of
+  /// AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 64 MiB without it.
+  std::size_t max_read_bytes = std::size_t{64} << 20U;
   LogLevel log_level = LogLevel::kInfo;           ///< LOG_LEVEL
   std::string service_name;                       ///< POWERTOOLS_SERVICE_NAME
   std::string metrics_namespace;  ///< POWERTOOLS_METRICS_NAMESPACE (CloudWatch EMF namespace)

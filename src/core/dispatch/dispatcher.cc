@@ -7,7 +7,9 @@
 
 #include "core/dispatch/dispatch_planner.h"
 #include "core/dispatch/event_timestamp.h"
+#include "core/dispatch/failure_scope.h"
 #include "core/dispatch/marker_planner.h"
+#include "core/time_budget.h"
 
 namespace dispatcher::core::dispatch {
 namespace {
@@ -15,18 +17,36 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-/// One aggregate's way through the waves of an invocation.
+/// Time kept after the publish wave for committing what it delivered (at most a quarter of what
+/// is left when the wave starts).
+constexpr milliseconds kCommitReserve{1000};
+/// Time kept after the commit wave for ringing continuation doorbells.
+constexpr milliseconds kContinueReserve{250};
+/// The hold version of an aggregate whose offset item cannot be read: no version is known.
+constexpr std::int64_t kUnknownVersion = -1;
+
+/// Work of an aggregate that must be retried by Lambda: reported in batchItemFailures.
+struct Retry {
+  Phase phase = Phase::kWriteMarkers;
+  Error error;
+};
+
+/// One aggregate's way through the waves of an invocation. It ends in exactly one of: done
+/// (everything read was delivered and committed), held (run.hold), or retry.
 struct AggregateDispatch {
   const PlannedDispatch* plan = nullptr;
-  std::optional<std::int64_t> offset;
+  OffsetState stored;              ///< the offsets item as read
+  bool offset_unreadable = false;  ///< read_offsets said InvalidOffsetItem
   EventPage page;
   AggregateRun run;
   std::size_t delivered = 0;  ///< messages[0, delivered) confirmed by Kafka
-  bool committed = false;
-  bool failed = false;
-  bool finished = false;  ///< nothing left to do in this invocation (done, held or failed)
-  /// A failure that must wait until the delivered prefix is committed before it is reported.
-  std::optional<std::pair<Phase, Error>> failure_after_commit;
+  bool committed = false;     ///< the offset (and hold) write of this invocation landed
+  /// No further wave reads, publishes or plans for it; the commit wave may still store its
+  /// delivered prefix and hold.
+  bool finished = false;
+  std::optional<Retry> retry;  ///< reported after the delivered prefix is committed
+
+  [[nodiscard]] std::optional<std::int64_t> offset() const noexcept { return stored.version; }
 };
 
 /// The port's results for a wave, one per request. A port that answers with the wrong number of
@@ -51,7 +71,7 @@ class Invocation {
         clock_(clock),
         options_(options),
         run_planner_(run_planner),
-        deadline_(deadline) {}
+        budget_(deadline, options.deadline_safety_margin) {}
 
   DispatchReport run(const StreamBatch& batch) {
     report_.records = batch.records.size();
@@ -72,40 +92,77 @@ class Invocation {
     plan_runs();
     publish();
     commit_offsets();
-    ring_again_where_capped();
+    ring_again();
     finish();
     return std::move(report_);
   }
 
  private:
-  /// Whether a wave may start: enough time left for it to finish before the deadline.
+  /// Whether a wave may start: the budget is not spent yet.
   bool has_time_for(Phase phase, std::optional<Error>& refusal) const {
-    const auto left = deadline_ - clock_.now();
-    if (left >= options_.deadline_safety_margin) {
+    const auto left = budget_.left(clock_);
+    if (left > milliseconds::zero()) {
       return true;
     }
-    refusal = retryable_error("DeadlineExceeded",
-                              std::string(phase_name(phase)) + " not started: " +
-                                  std::to_string(duration_cast<milliseconds>(left).count()) +
-                                  " ms left before the deadline, less than the safety margin of " +
-                                  std::to_string(options_.deadline_safety_margin.count()) + " ms");
+    refusal = retryable_error(
+        "DeadlineExceeded",
+        std::string(phase_name(phase)) + " not started: the invocation's time budget is spent (" +
+            std::to_string(options_.deadline_safety_margin.count()) +
+            " ms before the deadline are kept for answering)");
     return false;
   }
+
+  /// The deadline of a wave that is followed by others: it keeps time for them.
+  Deadline wave_deadline(milliseconds reserve) const { return budget_.keeping(clock_, reserve); }
 
   void record_duration(Phase phase, std::chrono::steady_clock::time_point started) {
     report_.phase_durations[static_cast<std::size_t>(phase)] += clock_.now() - started;
   }
 
-  void fail(AggregateDispatch& dispatch, Phase phase, Error error) {
-    dispatch.failed = true;
+  /// The version an aggregate stops before when its data breaks at the next event to read.
+  std::int64_t next_version(const AggregateDispatch& dispatch) const {
+    if (dispatch.offset_unreadable) {
+      return kUnknownVersion;
+    }
+    if (!dispatch.run.messages.empty() || dispatch.delivered > 0) {
+      return dispatch.run.first_version + static_cast<std::int64_t>(dispatch.delivered);
+    }
+    return dispatch.offset().value_or(run_planner_.first_event_version() - 1) + 1;
+  }
+
+  /// The one place an error of one aggregate's work is settled (failure_scope decides).
+  void settle(AggregateDispatch& dispatch, Phase phase, Error error) {
     dispatch.finished = true;
-    report_.failed.push_back(FailedAggregate{
-        .aggregate_id = dispatch.plan->aggregate_id,
-        .phase = phase,
-        .sequence_number = dispatch.plan->lowest_sequence_number,
-        .error = std::move(error),
-        .uncommitted_messages = dispatch.committed ? 0 : dispatch.delivered,
-    });
+    switch (failure_scope(error)) {
+      case FailureScope::kFailInvocation:
+        if (!report_.invocation_error.has_value()) {
+          report_.invocation_error = error;
+        }
+        dispatch.retry = Retry{.phase = phase, .error = std::move(error)};
+        return;
+      case FailureScope::kRetry:
+        dispatch.retry = Retry{.phase = phase, .error = std::move(error)};
+        return;
+      case FailureScope::kHoldAggregate:
+        dispatch.run.hold = Hold{.version = next_version(dispatch),
+                                 .reason = HoldReason::kCorrupt,
+                                 .detail = std::string(phase_name(phase)) + ": " +
+                                           error.describe()};
+        dispatch.run.covers_page = false;
+        return;
+    }
+  }
+
+  /// A marker write that failed: its aggregate's event records are retried.
+  void fail_marker(const PlannedMarker& marker, Error error) {
+    if (failure_scope(error) == FailureScope::kFailInvocation &&
+        !report_.invocation_error.has_value()) {
+      report_.invocation_error = error;
+    }
+    report_.failed.push_back(FailedAggregate{.aggregate_id = marker.write.aggregate_id,
+                                             .phase = Phase::kWriteMarkers,
+                                             .sequence_number = marker.lowest_sequence_number,
+                                             .error = std::move(error)});
   }
 
   template <typename Predicate>
@@ -119,6 +176,10 @@ class Invocation {
     return selected;
   }
 
+  std::vector<AggregateDispatch*> unfinished() {
+    return dispatches_where([](const AggregateDispatch&) { return true; });
+  }
+
   /// Fails every aggregate in `selected` with the refusal when no time is left for `phase`.
   bool refuse_when_out_of_time(Phase phase, const std::vector<AggregateDispatch*>& selected) {
     std::optional<Error> refusal;
@@ -126,7 +187,7 @@ class Invocation {
       return false;
     }
     for (AggregateDispatch* dispatch : selected) {
-      fail(*dispatch, phase, *refusal);
+      settle(*dispatch, phase, *refusal);
     }
     return true;
   }
@@ -139,10 +200,7 @@ class Invocation {
     std::optional<Error> refusal;
     if (!has_time_for(Phase::kWriteMarkers, refusal)) {
       for (const PlannedMarker& marker : markers) {
-        report_.failed.push_back(FailedAggregate{.aggregate_id = marker.write.aggregate_id,
-                                                 .phase = Phase::kWriteMarkers,
-                                                 .sequence_number = marker.lowest_sequence_number,
-                                                 .error = *refusal});
+        fail_marker(marker, *refusal);
       }
       return;
     }
@@ -151,7 +209,8 @@ class Invocation {
     for (const PlannedMarker& marker : markers) {
       writes.push_back(marker.write);
     }
-    std::vector<Status> statuses = event_store_.write_markers(writes, deadline_);
+    std::vector<Status> statuses =
+        event_store_.write_markers(writes, wave_deadline(kCommitReserve));
     for (std::size_t index = 0; index < markers.size(); ++index) {
       Status status = result_or_contract_error(statuses, index, "write_markers");
       if (status) {
@@ -159,17 +218,13 @@ class Invocation {
         continue;
       }
       // Retrying from the aggregate's lowest event record rewrites the marker for all of them.
-      report_.failed.push_back(
-          FailedAggregate{.aggregate_id = markers[index].write.aggregate_id,
-                          .phase = Phase::kWriteMarkers,
-                          .sequence_number = markers[index].lowest_sequence_number,
-                          .error = std::move(status.error())});
+      fail_marker(markers[index], std::move(status.error()));
     }
     record_duration(Phase::kWriteMarkers, started);
   }
 
   void read_offsets() {
-    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    const auto selected = unfinished();
     if (selected.empty()) {
       return;
     }
@@ -182,20 +237,21 @@ class Invocation {
     for (const AggregateDispatch* dispatch : selected) {
       aggregate_ids.push_back(dispatch->plan->aggregate_id);
     }
-    auto offsets = event_store_.read_offsets(aggregate_ids, deadline_);
+    auto offsets = event_store_.read_offsets(aggregate_ids, wave_deadline(kCommitReserve));
     for (std::size_t index = 0; index < selected.size(); ++index) {
       auto offset = result_or_contract_error(offsets, index, "read_offsets");
       if (!offset) {
-        fail(*selected[index], Phase::kReadOffsets, std::move(offset.error()));
+        selected[index]->offset_unreadable = offset.error().code == "InvalidOffsetItem";
+        settle(*selected[index], Phase::kReadOffsets, std::move(offset.error()));
         continue;
       }
-      selected[index]->offset = *offset;
+      selected[index]->stored = std::move(*offset);
     }
     record_duration(Phase::kReadOffsets, started);
   }
 
   void read_events() {
-    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    const auto selected = unfinished();
     if (selected.empty()) {
       return;
     }
@@ -208,16 +264,17 @@ class Invocation {
     for (const AggregateDispatch* dispatch : selected) {
       // first_event_version >= 0 (checked at construction), so this cannot overflow.
       const std::int64_t after_version =
-          dispatch->offset.value_or(run_planner_.first_event_version() - 1);
+          dispatch->offset().value_or(run_planner_.first_event_version() - 1);
       queries.push_back(EventQuery{.aggregate_id = dispatch->plan->aggregate_id,
                                    .after_version = after_version,
                                    .max_events = options_.max_events_per_aggregate});
     }
-    auto pages = event_store_.read_events(queries, deadline_);
+    auto pages = event_store_.read_events(queries, ReadBudget{.max_bytes = options_.max_read_bytes},
+                                          wave_deadline(kCommitReserve));
     for (std::size_t index = 0; index < selected.size(); ++index) {
       auto page = result_or_contract_error(pages, index, "read_events");
       if (!page) {
-        fail(*selected[index], Phase::kReadEvents, std::move(page.error()));
+        settle(*selected[index], Phase::kReadEvents, std::move(page.error()));
         continue;
       }
       selected[index]->page = std::move(*page);
@@ -226,17 +283,24 @@ class Invocation {
   }
 
   void plan_runs() {
-    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    const auto selected = unfinished();
     if (selected.empty()) {
       return;
     }
     const auto started = clock_.now();
     for (AggregateDispatch* dispatch : selected) {
       dispatch->run =
-          run_planner_.plan(dispatch->plan->aggregate_id, dispatch->offset, dispatch->page.items);
-      if (dispatch->run.error.has_value()) {
-        // Publish and commit the valid prefix first; then Lambda retries the rest.
-        dispatch->failure_after_commit.emplace(Phase::kPlanRuns, *dispatch->run.error);
+          run_planner_.plan(dispatch->plan->aggregate_id, dispatch->offset(), dispatch->page.items);
+      if (dispatch->run.error.has_value() && !dispatch->run.hold.has_value()) {
+        // The store broke the Query's promise: the valid prefix goes out, then the aggregate is
+        // held where its data stops making sense.
+        dispatch->run.hold = Hold{
+            .version = dispatch->run.first_version +
+                       static_cast<std::int64_t>(dispatch->run.messages.size()),
+            .reason = HoldReason::kCorrupt,
+            .detail = std::string(phase_name(Phase::kPlanRuns)) + ": " +
+                      dispatch->run.error->describe()};
+        dispatch->run.covers_page = false;
       }
       if (dispatch->run.messages.empty()) {
         dispatch->finished = true;
@@ -246,7 +310,7 @@ class Invocation {
   }
 
   void publish() {
-    const auto selected = dispatches_where([](const AggregateDispatch&) { return true; });
+    const auto selected = unfinished();
     if (selected.empty()) {
       return;
     }
@@ -259,7 +323,7 @@ class Invocation {
     for (AggregateDispatch* dispatch : selected) {
       runs.push_back(PublishRun{.messages = std::move(dispatch->run.messages)});
     }
-    auto outcomes = publisher_.publish(runs, deadline_);
+    auto outcomes = publisher_.publish(runs, wave_deadline(kCommitReserve));
     const auto delivered_at = clock_.wall_now();
     std::vector<Rejection> rejections;
     std::vector<Rejection>* dead_letter_rejections =
@@ -313,23 +377,20 @@ class Invocation {
     Error error = outcome.error.value_or(retryable_error(
         "PublishIncomplete", "the publisher confirmed " + std::to_string(dispatch.delivered) +
                                  " of " + std::to_string(run_size) + " messages"));
-    if (error.retryable()) {
-      dispatch.failure_after_commit.emplace(Phase::kPublish, std::move(error));
-    } else if (rejections != nullptr && !is_dead_letter(dispatch.run, dispatch.delivered)) {
+    if (error.retryable() || failure_scope(error) == FailureScope::kFailInvocation) {
+      settle(dispatch, Phase::kPublish, std::move(error));
+      return;
+    }
+    if (rejections != nullptr && !is_dead_letter(dispatch.run, dispatch.delivered)) {
       rejections->push_back(Rejection{.dispatch = &dispatch, .error = std::move(error)});
       return;
-    } else {
-      // Kafka will never take this message: poison, held like any other, not a batch failure.
-      const std::int64_t version =
-          dispatch.run.first_version + static_cast<std::int64_t>(dispatch.delivered);
-      dispatch.run.hold =
-          Hold{.version = version, .reason = HoldReason::kPoison, .detail = error.describe()};
-      dispatch.run.covers_page = false;
-      dispatch.failure_after_commit.reset();
     }
-    if (dispatch.delivered == 0) {
-      finish_without_commit(dispatch);
-    }
+    // Kafka will never take this message: the aggregate is held before it, not a batch failure.
+    dispatch.finished = true;
+    dispatch.run.hold = Hold{.version = next_version(dispatch),
+                             .reason = HoldReason::kRefused,
+                             .detail = error.describe()};
+    dispatch.run.covers_page = false;
   }
 
   static bool is_dead_letter(const AggregateRun& run, std::size_t index) {
@@ -345,14 +406,7 @@ class Invocation {
     for (const Rejection& rejection : rejections) {
       selected.push_back(rejection.dispatch);
     }
-    std::optional<Error> refusal;
-    if (!has_time_for(Phase::kPublish, refusal)) {
-      for (AggregateDispatch* dispatch : selected) {
-        dispatch->failure_after_commit.emplace(Phase::kPublish, *refusal);
-        if (dispatch->delivered == 0) {
-          finish_without_commit(*dispatch);
-        }
-      }
+    if (refuse_when_out_of_time(Phase::kPublish, selected)) {
       return;
     }
     std::vector<PublishRun> runs;
@@ -374,7 +428,7 @@ class Invocation {
                          dispatch.run.messages.begin() + static_cast<std::ptrdiff_t>(index),
                          dispatch.run.messages.end())});
     }
-    auto outcomes = publisher_.publish(runs, deadline_);
+    auto outcomes = publisher_.publish(runs, wave_deadline(kCommitReserve));
     const auto delivered_at = clock_.wall_now();
     for (std::size_t index = 0; index < selected.size(); ++index) {
       AggregateDispatch& dispatch = *selected[index];
@@ -400,78 +454,146 @@ class Invocation {
     }
   }
 
-  /// An aggregate with nothing delivered has nothing to commit; report its failure now.
-  void finish_without_commit(AggregateDispatch& dispatch) {
-    if (dispatch.failure_after_commit.has_value()) {
-      auto [phase, error] = std::move(*dispatch.failure_after_commit);
-      dispatch.failure_after_commit.reset();
-      fail(dispatch, phase, std::move(error));
+  /// The hold to store for `dispatch`, with its start: kept from the stored hold when the
+  /// aggregate is still stopped at the same place, now otherwise.
+  std::optional<StoredHold> hold_to_store(const AggregateDispatch& dispatch) const {
+    if (!dispatch.run.hold.has_value()) {
+      return std::nullopt;
     }
-    dispatch.finished = true;
+    const auto& stored = dispatch.stored.hold;
+    const std::int64_t since =
+        stored.has_value() && stored->hold.same_stop(*dispatch.run.hold)
+            ? stored->since_milliseconds
+            : duration_cast<milliseconds>(clock_.wall_now().time_since_epoch()).count();
+    return StoredHold{.hold = *dispatch.run.hold, .since_milliseconds = since};
+  }
+
+  /// Whether the offsets item must change although nothing was delivered: a new hold, or a
+  /// stored hold that no longer applies.
+  static bool hold_changed(const AggregateDispatch& dispatch) {
+    if (dispatch.retry.has_value() || (dispatch.page.over_budget && dispatch.page.items.empty())) {
+      return false;  // nothing is known about the aggregate's state
+    }
+    const auto& stored = dispatch.stored.hold;
+    if (dispatch.run.hold.has_value()) {
+      return !stored.has_value() || !stored->hold.same_stop(*dispatch.run.hold);
+    }
+    return stored.has_value() && !dispatch.offset_unreadable;
   }
 
   void commit_offsets() {
-    const auto selected =
-        dispatches_where([](const AggregateDispatch& dispatch) { return dispatch.delivered > 0; });
+    std::vector<AggregateDispatch*> selected;
+    for (AggregateDispatch& dispatch : dispatches_) {
+      if (dispatch.delivered > 0 || hold_changed(dispatch)) {
+        selected.push_back(&dispatch);
+      }
+    }
     if (selected.empty()) {
       return;
     }
     const auto started = clock_.now();
     // Not committing what was published is never silent: the aggregate fails, Lambda retries, and
     // the retry re-sends the delivered messages as a contiguous suffix (the allowed duplicate).
-    if (refuse_when_out_of_time(Phase::kCommitOffsets, selected)) {
+    std::optional<Error> refusal;
+    if (!has_time_for(Phase::kCommitOffsets, refusal)) {
+      for (AggregateDispatch* dispatch : selected) {
+        if (dispatch->delivered > 0 && !dispatch->retry.has_value()) {
+          dispatch->retry = Retry{.phase = Phase::kCommitOffsets, .error = *refusal};
+        }
+      }
       return;
     }
     std::vector<OffsetCommit> commits;
     commits.reserve(selected.size());
     for (const AggregateDispatch* dispatch : selected) {
-      commits.push_back(OffsetCommit{
-          .aggregate_id = dispatch->plan->aggregate_id,
-          .version =
-              dispatch->run.first_version + static_cast<std::int64_t>(dispatch->delivered) - 1});
+      OffsetCommit commit{.aggregate_id = dispatch->plan->aggregate_id,
+                          .read_offset = dispatch->offset(),
+                          .offset_unreadable = dispatch->offset_unreadable,
+                          .hold = hold_to_store(*dispatch)};
+      if (dispatch->delivered > 0) {
+        commit.version =
+            dispatch->run.first_version + static_cast<std::int64_t>(dispatch->delivered) - 1;
+      }
+      commits.push_back(std::move(commit));
     }
-    std::vector<Status> statuses = event_store_.commit_offsets(commits, deadline_);
+    auto outcomes = event_store_.commit_offsets(commits, wave_deadline(kContinueReserve));
     for (std::size_t index = 0; index < selected.size(); ++index) {
-      Status status = result_or_contract_error(statuses, index, "commit_offsets");
-      if (!status) {
-        fail(*selected[index], Phase::kCommitOffsets, std::move(status.error()));
+      AggregateDispatch& dispatch = *selected[index];
+      auto outcome = result_or_contract_error(outcomes, index, "commit_offsets");
+      if (!outcome) {
+        if (dispatch.delivered == 0) {
+          // Only the hold's record failed; the hold itself stands and is reported. The next
+          // invocation stores it.
+          continue;
+        }
+        if (!dispatch.retry.has_value()) {
+          // A delivered prefix that is not committed is always retried: it must not be lost
+          // behind a hold the store could not record either.
+          dispatch.retry = Retry{.phase = Phase::kCommitOffsets, .error = outcome.error()};
+        }
+        if (failure_scope(outcome.error()) == FailureScope::kFailInvocation &&
+            !report_.invocation_error.has_value()) {
+          report_.invocation_error = outcome.error();
+        }
         continue;
       }
-      selected[index]->committed = true;
-      ++report_.offsets_committed;
+      if (*outcome == CommitOutcome::kLostRace) {
+        ++report_.offset_races_lost;
+        continue;
+      }
+      dispatch.committed = true;
+      if (commits[index].version.has_value()) {
+        ++report_.offsets_committed;
+      }
     }
     record_duration(Phase::kCommitOffsets, started);
   }
 
-  /// An aggregate that had more events than one invocation reads, all of them delivered and
-  /// committed, rings its own doorbell again so the rest goes out in the next invocation.
-  void ring_again_where_capped() {
-    const auto selected = dispatches_where([](const AggregateDispatch& dispatch) {
-      return dispatch.committed && dispatch.page.more_available && dispatch.run.covers_page &&
-             !dispatch.failure_after_commit.has_value() &&
-             dispatch.delivered == dispatch.run.messages.size();
-    });
+  /// Doorbells rung again so the rest goes out in the next invocation: an aggregate that had more
+  /// events than one invocation reads, all of them delivered and committed; and an aggregate the
+  /// byte budget left unread.
+  void ring_again() {
+    std::vector<AggregateDispatch*> selected;
+    std::vector<MarkerWrite> writes;
+    for (AggregateDispatch& dispatch : dispatches_) {
+      if (dispatch.retry.has_value() || dispatch.run.hold.has_value()) {
+        continue;
+      }
+      if (dispatch.committed && dispatch.page.more_available && dispatch.run.covers_page &&
+          dispatch.delivered == dispatch.run.messages.size()) {
+        // The committed version is new for this aggregate, so the write changes the marker item
+        // and rings; a trigger that repeated an earlier value would ring nothing.
+        writes.push_back(
+            MarkerWrite{.aggregate_id = dispatch.plan->aggregate_id,
+                        .trigger = "continue:" + std::to_string(*dispatch.run.last_version())});
+      } else if (dispatch.page.over_budget && dispatch.delivered == 0 &&
+                 dispatch.page.items.empty()) {
+        // Not read at all. The marker record's own sequence number is new to the marker item
+        // (a retry of this batch writes the same value, and the first write's record rings).
+        ++report_.deferred;
+        writes.push_back(MarkerWrite{.aggregate_id = dispatch.plan->aggregate_id,
+                                     .trigger = "deferred:" + dispatch.plan->lowest_sequence_number});
+      } else {
+        continue;
+      }
+      selected.push_back(&dispatch);
+    }
     if (selected.empty()) {
       return;
     }
     const auto started = clock_.now();
-    if (refuse_when_out_of_time(Phase::kContinue, selected)) {
+    std::optional<Error> refusal;
+    if (!has_time_for(Phase::kContinue, refusal)) {
+      for (AggregateDispatch* dispatch : selected) {
+        dispatch->retry = Retry{.phase = Phase::kContinue, .error = *refusal};
+      }
       return;
     }
-    std::vector<MarkerWrite> writes;
-    writes.reserve(selected.size());
-    for (const AggregateDispatch* dispatch : selected) {
-      // The committed version is new for this aggregate, so the write changes the marker item and
-      // rings; a trigger that repeated an earlier value would ring nothing.
-      writes.push_back(
-          MarkerWrite{.aggregate_id = dispatch->plan->aggregate_id,
-                      .trigger = "continue:" + std::to_string(*dispatch->run.last_version())});
-    }
-    std::vector<Status> statuses = event_store_.write_markers(writes, deadline_);
+    std::vector<Status> statuses = event_store_.write_markers(writes, budget_.respond_by());
     for (std::size_t index = 0; index < selected.size(); ++index) {
       Status status = result_or_contract_error(statuses, index, "write_markers");
       if (!status) {
-        fail(*selected[index], Phase::kContinue, std::move(status.error()));
+        selected[index]->retry = Retry{.phase = Phase::kContinue, .error = status.error()};
         continue;
       }
       ++report_.continuations;
@@ -481,10 +603,14 @@ class Invocation {
 
   void finish() {
     for (AggregateDispatch& dispatch : dispatches_) {
-      if (!dispatch.failed && dispatch.failure_after_commit.has_value()) {
-        auto [phase, error] = std::move(*dispatch.failure_after_commit);
-        dispatch.failure_after_commit.reset();
-        fail(dispatch, phase, std::move(error));
+      if (dispatch.retry.has_value()) {
+        report_.failed.push_back(FailedAggregate{
+            .aggregate_id = dispatch.plan->aggregate_id,
+            .phase = dispatch.retry->phase,
+            .sequence_number = dispatch.plan->lowest_sequence_number,
+            .error = std::move(dispatch.retry->error),
+            .uncommitted_messages = dispatch.committed ? 0 : dispatch.delivered,
+        });
       }
       for (const DeadLetterEntry& entry : dispatch.run.dead_letters) {
         if (entry.index < dispatch.delivered) {
@@ -494,9 +620,12 @@ class Invocation {
               .reason = entry.reason});
         }
       }
-      if (dispatch.run.hold.has_value()) {
-        report_.held.push_back(
-            HeldAggregate{.aggregate_id = dispatch.plan->aggregate_id, .hold = *dispatch.run.hold});
+      if (!dispatch.retry.has_value()) {
+        if (auto stored = hold_to_store(dispatch)) {
+          report_.held.push_back(HeldAggregate{.aggregate_id = dispatch.plan->aggregate_id,
+                                               .hold = std::move(stored->hold),
+                                               .since_milliseconds = stored->since_milliseconds});
+        }
       }
     }
     std::vector<std::string> failed_sequence_numbers;
@@ -512,7 +641,7 @@ class Invocation {
   const Clock& clock_;
   const DispatcherOptions& options_;
   const RunPlanner& run_planner_;
-  Deadline deadline_;
+  TimeBudget budget_;
   std::vector<AggregateDispatch> dispatches_;
   DispatchReport report_;
 };
@@ -532,6 +661,9 @@ RunPlanner make_run_planner(const DispatcherOptions& options) {
   }
   if (options.max_message_bytes == 0) {
     throw std::invalid_argument("dispatcher: max_message_bytes must be >= 1");
+  }
+  if (options.max_read_bytes == 0) {
+    throw std::invalid_argument("dispatcher: max_read_bytes must be >= 1");
   }
   if (options.deadline_safety_margin.count() < 0) {
     throw std::invalid_argument("dispatcher: deadline_safety_margin must not be negative");

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,13 @@ struct DispatcherOptions {
   std::size_t max_events_per_aggregate = 10000;  ///< read per aggregate and invocation; the rest
                                                  ///< goes to the next invocation (continuation)
   std::size_t max_message_bytes = 1000000;       ///< see MessageMapperOptions
-  /// A wave starts only when at least this much time is left before the deadline, so a started
-  /// wave can finish and the invocation can answer before Lambda kills it.
+  /// DISPATCHER_DEADLINE_MARGIN_MS: kept free before the runtime's deadline for answering. All
+  /// work, every port call included, ends by deadline - margin (the invocation's TimeBudget).
   std::chrono::milliseconds deadline_safety_margin{2000};
+  /// DISPATCHER_MAX_READ_BYTES: what the events read in one invocation may hold in memory (about
+  /// the items' size; the messages and librdkafka's copies of them are about as much again).
+  /// Aggregates over it continue in the next invocation through their doorbell.
+  std::size_t max_read_bytes = std::size_t{64} << 20U;
   PoisonPolicy poison_policy = PoisonPolicy::kHold;  ///< DISPATCHER_POISON_POLICY
   std::string dead_letter_topic;  ///< DISPATCHER_DEAD_LETTER_TOPIC (required with kDeadLetter)
   std::string source_table;       ///< EVENTS_TABLE_NAME, named in dead-letter headers
@@ -48,11 +53,13 @@ inline constexpr std::size_t kPhaseCount = 7;
 /// "continue".
 [[nodiscard]] const char* phase_name(Phase phase) noexcept;
 
-/// An aggregate that stopped on purpose (gap or poison). Not a failure: its records are not
-/// retried; the missing version's own record (or the fixed item's record) rings the doorbell.
+/// An aggregate that stopped on purpose (gap, poison, refused, corrupt). Not a failure: its
+/// records are not retried; the missing version's own record (or the fixed item's record, or an
+/// operator's release) rings the doorbell. The hold is stored in the offsets item.
 struct HeldAggregate {
   AggregateId aggregate_id;
   Hold hold;
+  std::int64_t since_milliseconds = 0;  ///< epoch ms when this hold began (kept across invocations)
 };
 
 /// An aggregate whose work did not finish; its sequence number is in the batch response.
@@ -91,13 +98,18 @@ struct DispatchReport {
   std::size_t aggregates_dispatched = 0;  ///< aggregates whose doorbell rang in the batch
   std::size_t aggregates_published = 0;   ///< aggregates with at least one delivered message
   std::size_t events_published = 0;       ///< delivered messages
-  std::size_t offsets_committed = 0;
-  std::size_t continuations = 0;  ///< doorbells rung again because a cap was hit
+  std::size_t offsets_committed = 0;     ///< offsets moved forward by this invocation
+  std::size_t offset_races_lost = 0;     ///< commits another writer had already overtaken
+  std::size_t continuations = 0;  ///< doorbells rung again because a cap or the budget was hit
+  std::size_t deferred = 0;       ///< aggregates not read at all: the byte budget was spent
   std::vector<HeldAggregate> held;
   std::vector<DeadLetteredEvent> dead_lettered;
   LagSummary lag;
   std::vector<FailedAggregate> failed;
   std::vector<Warning> warnings;  ///< the parser's, then the planners'
+  /// Set when an error about the whole deployment happened (failure_scope kFailInvocation): the
+  /// invocation must fail loudly; what could be done for other aggregates was done.
+  std::optional<Error> invocation_error;
   /// Wall time per wave (monotonic clock), indexed by Phase; zero when the wave did not run.
   std::array<std::chrono::nanoseconds, kPhaseCount> phase_durations{};
 
@@ -122,8 +134,12 @@ class Dispatcher {
   Dispatcher(EventStore& event_store, Publisher& publisher, const Clock& clock,
              DispatcherOptions options);
 
-  /// Runs the waves (see Phase) for `batch`, each for all aggregates at once, and never starts a
-  /// wave with less than the safety margin left before `deadline`. Under
+  /// Runs the waves (see Phase) for `batch`, each for all aggregates at once, within one
+  /// TimeBudget: every port call ends by `deadline` - deadline_safety_margin, and a wave that
+  /// cannot start in time fails its aggregates as retryable. Errors are settled by
+  /// failure_scope: transient ones fail the aggregate (retried by Lambda), permanent ones about
+  /// an aggregate's data hold it (reason corrupt), deployment-wide ones also set
+  /// invocation_error. Holds are stored in the offsets item with the commit. Under
   /// PoisonPolicy::kDeadLetter, a message the broker refuses for good is replaced by its
   /// dead-letter message, which is published with the rest of its run in one extra publish call
   /// (only when such a refusal happened). Never fails as a whole: every

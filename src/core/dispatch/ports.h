@@ -3,6 +3,8 @@
 // The two interfaces the dispatch core talks to. Adapters implement them against DynamoDB and
 // Kafka; tests implement them in memory. Every call takes a whole wave of work at once, so the
 // number of sequential round trips of an invocation does not grow with the number of aggregates.
+// Every call returns by the deadline it is given: the dispatcher hands out deadlines from the
+// invocation's one TimeBudget, so the invocation can still answer when a call runs out of time.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +15,8 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/dispatch/hold.h"
+#include "core/dispatch/offset_item.h"
 #include "core/dynamodb/attribute_value.h"
 #include "core/result.h"
 
@@ -39,14 +43,41 @@ struct EventQuery {
   std::size_t max_events = 0;
 };
 
-struct EventPage {
-  std::vector<dynamodb::Item> items;  ///< ascending by version
-  bool more_available = false;        ///< max_events was reached before the end of the aggregate
+/// How much one read_events call may hold in memory.
+struct ReadBudget {
+  /// Sum over all queries of the items' size (dynamodb::approximate_size) that may be read;
+  /// 0: no limit. A call may go past it by at most one page per query in flight.
+  std::size_t max_bytes = 0;
 };
 
+struct EventPage {
+  std::vector<dynamodb::Item> items;  ///< ascending by version
+  /// Reading stopped before the end of the aggregate: at max_events, or because the call's byte
+  /// budget ran out (then `over_budget` is set too, and `items` may be empty).
+  bool more_available = false;
+  bool over_budget = false;
+  std::size_t bytes = 0;  ///< approximate size of `items`
+};
+
+/// One write to an aggregate's offsets item, in the commit wave: the new offset, the hold that
+/// stops the aggregate now, or both.
 struct OffsetCommit {
   AggregateId aggregate_id;
-  std::int64_t version = 0;  ///< the last dispatched version
+  /// The last dispatched version, written only forward (attribute_not_exists(version) OR
+  /// version < it). nullopt: the offset stays and only the hold is written, on the condition
+  /// that the stored offset is still what the invocation read (read_offset / offset_unreadable).
+  std::optional<std::int64_t> version;
+  std::optional<std::int64_t> read_offset;  ///< the offset read_offsets returned
+  bool offset_unreadable = false;           ///< read_offsets found the item unreadable
+  std::optional<StoredHold> hold;           ///< stored with the write; nullopt removes a stored one
+};
+
+/// What became of one OffsetCommit.
+enum class CommitOutcome : unsigned char {
+  kWritten,
+  /// The condition failed: another writer stored an equal or newer offset (or moved the offset a
+  /// hold-only write was planned against). Not an error: offsets never move back.
+  kLostRace,
 };
 
 class EventStore {
@@ -58,20 +89,22 @@ class EventStore {
   [[nodiscard]] virtual std::vector<Status> write_markers(std::span<const MarkerWrite> markers,
                                                           Deadline deadline) = 0;
 
-  /// Strongly consistent read of committed offsets (chunks of 100, unprocessed keys retried).
-  /// nullopt: the aggregate has no offset yet. Result i belongs to aggregate_ids[i].
-  [[nodiscard]] virtual std::vector<Result<std::optional<std::int64_t>>> read_offsets(
+  /// Strongly consistent read of offsets items (chunks of 100, unprocessed keys retried).
+  /// An aggregate without an item has an empty OffsetState. An unreadable item is the permanent
+  /// error "InvalidOffsetItem". Result i belongs to aggregate_ids[i].
+  [[nodiscard]] virtual std::vector<Result<OffsetState>> read_offsets(
       std::span<const AggregateId> aggregate_ids, Deadline deadline) = 0;
 
-  /// Strongly consistent, paginated Query per entry, all in flight together.
+  /// Strongly consistent, paginated Query per entry, all in flight together, holding at most
+  /// about `budget` bytes of items (queries it cannot afford come back over_budget).
   /// Result i belongs to queries[i].
   [[nodiscard]] virtual std::vector<Result<EventPage>> read_events(
-      std::span<const EventQuery> queries, Deadline deadline) = 0;
+      std::span<const EventQuery> queries, ReadBudget budget, Deadline deadline) = 0;
 
-  /// Conditional forward-only offset writes, all in flight together. A write that loses to an
-  /// equal or higher stored offset is success, not an error. Result i belongs to commits[i].
-  [[nodiscard]] virtual std::vector<Status> commit_offsets(std::span<const OffsetCommit> commits,
-                                                           Deadline deadline) = 0;
+  /// Conditional offset writes (see OffsetCommit), all in flight together. A write whose
+  /// condition fails is kLostRace, not an error. Result i belongs to commits[i].
+  [[nodiscard]] virtual std::vector<Result<CommitOutcome>> commit_offsets(
+      std::span<const OffsetCommit> commits, Deadline deadline) = 0;
 };
 
 using Header = std::pair<std::string, std::string>;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/dispatch/dead_letter_builder.h"
+#include "core/dispatch/hold.h"
 #include "core/dispatch/message_mapper.h"
 #include "core/dispatch/ports.h"
 #include "core/dynamodb/attribute_value.h"
@@ -22,24 +23,6 @@ enum class PoisonPolicy : unsigned char {
   /// Put a dead-letter message (original payload, reason in headers) in the run at the event's
   /// place instead, so order is kept, the offset moves past it and the aggregate continues.
   kDeadLetter,
-};
-
-enum class HoldReason : unsigned char {
-  kGap,    ///< the version is not in the table (yet): its own stream record will ring the doorbell
-  kPoison  ///< the version is there but cannot become a valid message
-};
-
-[[nodiscard]] constexpr const char* hold_reason_name(HoldReason reason) noexcept {
-  return reason == HoldReason::kGap ? "gap" : "poison";
-}
-
-/// An aggregate stopped before `version`, on purpose. Not a failure: retrying changes nothing.
-struct Hold {
-  std::int64_t version = 0;
-  HoldReason reason = HoldReason::kGap;
-  std::string detail;  ///< for logs: what was found instead, or why the event is poison
-
-  friend bool operator==(const Hold&, const Hold&) = default;
 };
 
 /// A message of a run that goes to the dead-letter topic in place of its event.

@@ -281,4 +281,49 @@ Result<const AttributeMap*> required_map(const Item& item, std::string_view name
       invalid_item(name, "expected {\"M\": ...}, " + found_description(attribute(item, name))));
 }
 
+namespace {
+
+std::size_t value_size(const AttributeValue& value) noexcept;
+
+template <typename Strings>
+std::size_t strings_size(const Strings& values) noexcept {
+  std::size_t total = 0;
+  for (const auto& text : values) {
+    total += text.size();
+  }
+  return total;
+}
+
+std::size_t value_size(const AttributeValue& value) noexcept {
+  struct Visitor {
+    std::size_t operator()(const std::string& text) const noexcept { return text.size(); }
+    std::size_t operator()(const Number& number) const noexcept { return number.text.size(); }
+    std::size_t operator()(const Binary& binary) const noexcept { return binary.bytes.size(); }
+    std::size_t operator()(bool /*flag*/) const noexcept { return 1; }
+    std::size_t operator()(const Null& /*null*/) const noexcept { return 1; }
+    std::size_t operator()(const AttributeMap& map) const noexcept { return approximate_size(map); }
+    std::size_t operator()(const AttributeList& list) const noexcept {
+      std::size_t total = 0;
+      for (const AttributeValue& element : list) {
+        total += value_size(element);
+      }
+      return total;
+    }
+    std::size_t operator()(const StringSet& set) const noexcept { return strings_size(set.values); }
+    std::size_t operator()(const NumberSet& set) const noexcept { return strings_size(set.values); }
+    std::size_t operator()(const BinarySet& set) const noexcept { return strings_size(set.values); }
+  };
+  return std::visit(Visitor{}, value.value);
+}
+
+}  // namespace
+
+std::size_t approximate_size(const Item& item) noexcept {
+  std::size_t total = 0;
+  for (const auto& [name, value] : item) {
+    total += name.size() + value_size(value);
+  }
+  return total;
+}
+
 }  // namespace dispatcher::core::dynamodb

@@ -66,6 +66,11 @@ using Item = AttributeMap;
 [[nodiscard]] AttributeValue binary_value(std::string bytes);
 [[nodiscard]] AttributeValue bool_value(bool flag);
 
+/// About the bytes `item` holds: attribute names plus string, number and binary lengths, nested
+/// values included (DynamoDB's item size rule, without its small per-type overheads). For memory
+/// budgets: it grows with what a decoded item costs.
+[[nodiscard]] std::size_t approximate_size(const Item& item) noexcept;
+
 /// "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS" or "BS": the type's key in DynamoDB JSON.
 [[nodiscard]] std::string_view type_name(const AttributeValue& value);
 

@@ -216,7 +216,7 @@ TEST_F(DynamoDbLocal, QueryPagesKeepsEachRequestsOwnMaximum) {
   const std::vector<QueryRequest> requests = {events_after("agg-own-0", -1),
                                               events_after("agg-own-1", 4)};
   const std::vector<std::size_t> maxima = {3, 12};
-  const auto results = client_->query_pages(requests, maxima, soon());
+  const auto results = client_->query_pages(requests, maxima, 0, soon());
   ASSERT_TRUE(results[0].has_value() && results[1].has_value());
   EXPECT_EQ(versions(results[0]->items), range(0, 3));
   EXPECT_TRUE(results[0]->more_available());
