@@ -319,12 +319,12 @@ Result<Settings> parse_settings(const Environment& environment) {
     Problems ignored;
     const auto memory_megabytes = integer_setting<std::size_t>(
         environment, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1, 1'000'000, ignored);
-    const std::size_t fallback =
-        memory_megabytes > 0 ? memory_megabytes * (std::size_t{1} << 20U) / 6
-                             : std::size_t{64} << 20U;
-    settings.max_read_bytes = integer_setting<std::size_t>(
-        environment, "DISPATCHER_MAX_READ_BYTES", fallback, std::size_t{1} << 20U,
-        std::size_t{1} << 40U, problems);
+    const std::size_t fallback = memory_megabytes > 0
+                                     ? memory_megabytes * (std::size_t{1} << 20U) / 6
+                                     : std::size_t{64} << 20U;
+    settings.max_read_bytes =
+        integer_setting<std::size_t>(environment, "DISPATCHER_MAX_READ_BYTES", fallback,
+                                     std::size_t{1} << 20U, std::size_t{1} << 40U, problems);
   }
   settings.log_level = log_level_setting(environment, problems);
   settings.service_name =

@@ -67,8 +67,8 @@ struct Settings {
   /// DISPATCHER_MAX_READ_BYTES: events read per invocation, in bytes; default a sixth of
   /// AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 64 MiB without it.
   std::size_t max_read_bytes = std::size_t{64} << 20U;
-  LogLevel log_level = LogLevel::kInfo;           ///< LOG_LEVEL
-  std::string service_name;                       ///< POWERTOOLS_SERVICE_NAME
+  LogLevel log_level = LogLevel::kInfo;  ///< LOG_LEVEL
+  std::string service_name;              ///< POWERTOOLS_SERVICE_NAME
   std::string metrics_namespace;  ///< POWERTOOLS_METRICS_NAMESPACE (CloudWatch EMF namespace)
   /// KAFKA_PRODUCER_<NAME>=value: librdkafka producer properties, name lowercased with '_' as '.'.
   std::vector<std::pair<std::string, std::string>> producer_properties;

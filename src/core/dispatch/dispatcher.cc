@@ -104,11 +104,11 @@ class Invocation {
     if (left > milliseconds::zero()) {
       return true;
     }
-    refusal = retryable_error(
-        "DeadlineExceeded",
-        std::string(phase_name(phase)) + " not started: the invocation's time budget is spent (" +
-            std::to_string(options_.deadline_safety_margin.count()) +
-            " ms before the deadline are kept for answering)");
+    refusal = retryable_error("DeadlineExceeded",
+                              std::string(phase_name(phase)) +
+                                  " not started: the invocation's time budget is spent (" +
+                                  std::to_string(options_.deadline_safety_margin.count()) +
+                                  " ms before the deadline are kept for answering)");
     return false;
   }
 
@@ -144,10 +144,10 @@ class Invocation {
         dispatch.retry = Retry{.phase = phase, .error = std::move(error)};
         return;
       case FailureScope::kHoldAggregate:
-        dispatch.run.hold = Hold{.version = next_version(dispatch),
-                                 .reason = HoldReason::kCorrupt,
-                                 .detail = std::string(phase_name(phase)) + ": " +
-                                           error.describe()};
+        dispatch.run.hold =
+            Hold{.version = next_version(dispatch),
+                 .reason = HoldReason::kCorrupt,
+                 .detail = std::string(phase_name(phase)) + ": " + error.describe()};
         dispatch.run.covers_page = false;
         return;
     }
@@ -294,12 +294,12 @@ class Invocation {
       if (dispatch->run.error.has_value() && !dispatch->run.hold.has_value()) {
         // The store broke the Query's promise: the valid prefix goes out, then the aggregate is
         // held where its data stops making sense.
-        dispatch->run.hold = Hold{
-            .version = dispatch->run.first_version +
-                       static_cast<std::int64_t>(dispatch->run.messages.size()),
-            .reason = HoldReason::kCorrupt,
-            .detail = std::string(phase_name(Phase::kPlanRuns)) + ": " +
-                      dispatch->run.error->describe()};
+        dispatch->run.hold =
+            Hold{.version = dispatch->run.first_version +
+                            static_cast<std::int64_t>(dispatch->run.messages.size()),
+                 .reason = HoldReason::kCorrupt,
+                 .detail = std::string(phase_name(Phase::kPlanRuns)) + ": " +
+                           dispatch->run.error->describe()};
         dispatch->run.covers_page = false;
       }
       if (dispatch->run.messages.empty()) {
@@ -571,8 +571,9 @@ class Invocation {
         // Not read at all. The marker record's own sequence number is new to the marker item
         // (a retry of this batch writes the same value, and the first write's record rings).
         ++report_.deferred;
-        writes.push_back(MarkerWrite{.aggregate_id = dispatch.plan->aggregate_id,
-                                     .trigger = "deferred:" + dispatch.plan->lowest_sequence_number});
+        writes.push_back(
+            MarkerWrite{.aggregate_id = dispatch.plan->aggregate_id,
+                        .trigger = "deferred:" + dispatch.plan->lowest_sequence_number});
       } else {
         continue;
       }

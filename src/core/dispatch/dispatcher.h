@@ -98,8 +98,8 @@ struct DispatchReport {
   std::size_t aggregates_dispatched = 0;  ///< aggregates whose doorbell rang in the batch
   std::size_t aggregates_published = 0;   ///< aggregates with at least one delivered message
   std::size_t events_published = 0;       ///< delivered messages
-  std::size_t offsets_committed = 0;     ///< offsets moved forward by this invocation
-  std::size_t offset_races_lost = 0;     ///< commits another writer had already overtaken
+  std::size_t offsets_committed = 0;      ///< offsets moved forward by this invocation
+  std::size_t offset_races_lost = 0;      ///< commits another writer had already overtaken
   std::size_t continuations = 0;  ///< doorbells rung again because a cap or the budget was hit
   std::size_t deferred = 0;       ///< aggregates not read at all: the byte budget was spent
   std::vector<HeldAggregate> held;

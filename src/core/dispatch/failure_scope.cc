@@ -11,12 +11,18 @@ using namespace std::string_view_literals;
 
 // AWS error codes that say the deployment is wrong: the table, the role or the credentials.
 constexpr std::array kDeploymentAwsCodes = {
-    "ResourceNotFoundException"sv,   "AccessDeniedException"sv,
-    "AccessDenied"sv,                "UnrecognizedClientException"sv,
-    "InvalidSignatureException"sv,   "MissingAuthenticationToken"sv,
-    "MissingAuthenticationTokenException"sv, "IncompleteSignature"sv,
-    "InvalidClientTokenId"sv,        "ExpiredTokenException"sv,
-    "ExpiredToken"sv,                "NoCredentials"sv,
+    "ResourceNotFoundException"sv,
+    "AccessDeniedException"sv,
+    "AccessDenied"sv,
+    "UnrecognizedClientException"sv,
+    "InvalidSignatureException"sv,
+    "MissingAuthenticationToken"sv,
+    "MissingAuthenticationTokenException"sv,
+    "IncompleteSignature"sv,
+    "InvalidClientTokenId"sv,
+    "ExpiredTokenException"sv,
+    "ExpiredToken"sv,
+    "NoCredentials"sv,
     "TableNotFoundException"sv,
 };
 

@@ -11,8 +11,8 @@
 namespace dispatcher::core::dispatch {
 
 enum class HoldReason : unsigned char {
-  kGap,      ///< the version is not in the table (yet): its own stream record will ring the doorbell
-  kPoison,   ///< the version is there but cannot become a valid message
+  kGap,     ///< the version is not in the table (yet): its own stream record will ring the doorbell
+  kPoison,  ///< the version is there but cannot become a valid message
   kRefused,  ///< the broker refused the version's message for good (too large, invalid record)
   kCorrupt,  ///< the aggregate's stored data cannot be read: its offset item, an event page, or
              ///< versions the store returned out of order

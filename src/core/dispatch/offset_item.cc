@@ -6,9 +6,8 @@ namespace dispatcher::core::dispatch {
 namespace {
 
 Error invalid(std::string_view attribute, std::string_view problem) {
-  return permanent_error("InvalidOffsetItem",
-                         "offset item attribute '" + std::string(attribute) + "' " +
-                             std::string(problem));
+  return permanent_error("InvalidOffsetItem", "offset item attribute '" + std::string(attribute) +
+                                                  "' " + std::string(problem));
 }
 
 /// nullopt when absent; an error when present but not an integer.
@@ -55,19 +54,18 @@ Result<OffsetState> parse_offset_item(const dynamodb::Item& item) {
   }
   const auto reason = parse_hold_reason(*reason_name);
   if (!reason) {
-    return fail(invalid(offset_attribute::kHoldReason,
-                        "is not one of gap, poison, refused, corrupt"));
+    return fail(
+        invalid(offset_attribute::kHoldReason, "is not one of gap, poison, refused, corrupt"));
   }
   auto since = optional_integer(item, offset_attribute::kHeldSince);
   if (!since) {
     return fail(std::move(since.error()));
   }
   const std::string* detail = dynamodb::string_attribute(item, offset_attribute::kHoldDetail);
-  state.hold = StoredHold{
-      .hold = Hold{.version = **hold_version,
-                   .reason = *reason,
-                   .detail = detail != nullptr ? *detail : std::string()},
-      .since_milliseconds = since->value_or(0)};
+  state.hold = StoredHold{.hold = Hold{.version = **hold_version,
+                                       .reason = *reason,
+                                       .detail = detail != nullptr ? *detail : std::string()},
+                          .since_milliseconds = since->value_or(0)};
   return state;
 }
 

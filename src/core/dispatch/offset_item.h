@@ -15,7 +15,7 @@
 namespace dispatcher::core::dispatch {
 
 namespace offset_attribute {
-inline constexpr std::string_view kVersion = "version";  ///< last dispatched version
+inline constexpr std::string_view kVersion = "version";             ///< last dispatched version
 inline constexpr std::string_view kDispatchedAt = "dispatched_at";  ///< epoch ms of that commit
 inline constexpr std::string_view kHoldVersion = "hold_version";
 inline constexpr std::string_view kHoldReason = "hold_reason";  ///< hold_reason_name()

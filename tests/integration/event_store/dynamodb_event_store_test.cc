@@ -17,10 +17,16 @@ namespace dispatcher::adapters::event_store {
 namespace {
 
 using core::dispatch::AggregateId;
+using core::dispatch::CommitOutcome;
 using core::dispatch::EventQuery;
+using core::dispatch::Hold;
+using core::dispatch::HoldReason;
 using core::dispatch::kMarkerVersion;
 using core::dispatch::MarkerWrite;
 using core::dispatch::OffsetCommit;
+using core::dispatch::OffsetState;
+using core::dispatch::ReadBudget;
+using core::dispatch::StoredHold;
 using core::dynamodb::integer_attribute;
 using core::dynamodb::integer_value;
 using core::dynamodb::Item;
@@ -160,22 +166,106 @@ TEST_F(DynamoDbEventStoreTest, AbsentOffsetIsNulloptAndCommittedOffsetsOnlyMoveF
   auto offsets = store_->read_offsets(ids, soon());
   ASSERT_EQ(offsets.size(), 2U);
   ASSERT_TRUE(offsets[0].has_value()) << offsets[0].error().describe();
-  EXPECT_EQ(*offsets[0], std::nullopt);
+  EXPECT_EQ(*offsets[0], OffsetState{});
 
   const std::vector<OffsetCommit> forward = {{.aggregate_id = "Order:1", .version = 5},
                                              {.aggregate_id = "Order:2", .version = 0}};
-  for (const auto& status : store_->commit_offsets(forward, soon())) {
-    ASSERT_TRUE(status.has_value()) << status.error().describe();
+  for (const auto& outcome : store_->commit_offsets(forward, soon())) {
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().describe();
+    EXPECT_EQ(*outcome, CommitOutcome::kWritten);
   }
-  // A late writer with an older offset loses the race: success, and the stored offset stays.
+  // A late writer with an older offset loses the race: not an error, and the stored offset stays.
   const std::vector<OffsetCommit> backward = {{.aggregate_id = "Order:1", .version = 3}};
-  for (const auto& status : store_->commit_offsets(backward, soon())) {
-    EXPECT_TRUE(status.has_value()) << status.error().describe();
+  for (const auto& outcome : store_->commit_offsets(backward, soon())) {
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().describe();
+    EXPECT_EQ(*outcome, CommitOutcome::kLostRace);
   }
   offsets = store_->read_offsets(ids, soon());
   ASSERT_TRUE(offsets[0].has_value() && offsets[1].has_value());
-  EXPECT_EQ(*offsets[0], std::optional<std::int64_t>(5));
-  EXPECT_EQ(*offsets[1], std::optional<std::int64_t>(0));
+  EXPECT_EQ(offsets[0]->version, std::optional<std::int64_t>(5));
+  EXPECT_EQ(offsets[1]->version, std::optional<std::int64_t>(0));
+  EXPECT_TRUE(offsets[0]->dispatched_at_milliseconds.has_value());
+}
+
+TEST_F(DynamoDbEventStoreTest, HoldIsStoredWithTheCommitAndRemovedByTheNextOne) {
+  const StoredHold refused{
+      .hold = Hold{.version = 4, .reason = HoldReason::kRefused, .detail = "too large"},
+      .since_milliseconds = 1'700'000'000'000};
+  const std::vector<OffsetCommit> held = {
+      {.aggregate_id = "Order:1", .version = 3, .hold = refused}};
+  for (const auto& outcome : store_->commit_offsets(held, soon())) {
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().describe();
+  }
+  const std::vector<AggregateId> ids = {"Order:1"};
+  auto offsets = store_->read_offsets(ids, soon());
+  ASSERT_TRUE(offsets[0].has_value()) << offsets[0].error().describe();
+  EXPECT_EQ(offsets[0]->version, std::optional<std::int64_t>(3));
+  EXPECT_EQ(offsets[0]->hold, std::optional<StoredHold>(refused));
+
+  const std::vector<OffsetCommit> moved_on = {{.aggregate_id = "Order:1", .version = 6}};
+  for (const auto& outcome : store_->commit_offsets(moved_on, soon())) {
+    ASSERT_TRUE(outcome.has_value()) << outcome.error().describe();
+  }
+  offsets = store_->read_offsets(ids, soon());
+  ASSERT_TRUE(offsets[0].has_value());
+  EXPECT_EQ(offsets[0]->version, std::optional<std::int64_t>(6));
+  EXPECT_EQ(offsets[0]->hold, std::nullopt);
+}
+
+TEST_F(DynamoDbEventStoreTest, HoldOnlyWriteLandsOnlyOnTheOffsetItWasPlannedAgainst) {
+  const StoredHold gap{.hold = Hold{.version = 0, .reason = HoldReason::kGap, .detail = "missing"},
+                       .since_milliseconds = 42};
+  // No offset yet: the hold is stored on a new item that has no version.
+  const std::vector<OffsetCommit> first = {{.aggregate_id = "Order:1", .hold = gap}};
+  auto outcomes = store_->commit_offsets(first, soon());
+  ASSERT_TRUE(outcomes[0].has_value()) << outcomes[0].error().describe();
+  EXPECT_EQ(*outcomes[0], CommitOutcome::kWritten);
+  const std::vector<AggregateId> ids = {"Order:1"};
+  auto offsets = store_->read_offsets(ids, soon());
+  ASSERT_TRUE(offsets[0].has_value()) << offsets[0].error().describe();
+  EXPECT_EQ(offsets[0]->version, std::nullopt);
+  EXPECT_EQ(offsets[0]->hold, std::optional<StoredHold>(gap));
+
+  // Another invocation commits version 2; a hold planned against "no offset" must not land.
+  const std::vector<OffsetCommit> commit = {{.aggregate_id = "Order:1", .version = 2}};
+  ASSERT_TRUE(store_->commit_offsets(commit, soon())[0].has_value());
+  outcomes = store_->commit_offsets(first, soon());
+  ASSERT_TRUE(outcomes[0].has_value());
+  EXPECT_EQ(*outcomes[0], CommitOutcome::kLostRace);
+  const std::vector<OffsetCommit> stale = {
+      {.aggregate_id = "Order:1", .read_offset = 1, .hold = gap}};
+  outcomes = store_->commit_offsets(stale, soon());
+  ASSERT_TRUE(outcomes[0].has_value());
+  EXPECT_EQ(*outcomes[0], CommitOutcome::kLostRace);
+  offsets = store_->read_offsets(ids, soon());
+  ASSERT_TRUE(offsets[0].has_value());
+  EXPECT_EQ(offsets[0]->version, std::optional<std::int64_t>(2));
+  EXPECT_EQ(offsets[0]->hold, std::nullopt);
+}
+
+TEST_F(DynamoDbEventStoreTest, CorruptOffsetItemCanCarryItsHoldAndKeepsItsStart) {
+  auto written = client_->put_item(
+      dynamodb::PutItemRequest{
+          .table_name = offsets_table_,
+          .item = {{"id", string_value("Order:9")}, {"version", string_value("five")}}},
+      soon());
+  ASSERT_TRUE(written.has_value());
+  const auto corrupt = [](std::int64_t since) {
+    return StoredHold{.hold = Hold{.version = -1, .reason = HoldReason::kCorrupt, .detail = "bad"},
+                      .since_milliseconds = since};
+  };
+  for (const std::int64_t since : {100, 200}) {
+    const std::vector<OffsetCommit> hold = {
+        {.aggregate_id = "Order:9", .offset_unreadable = true, .hold = corrupt(since)}};
+    const auto outcomes = store_->commit_offsets(hold, soon());
+    ASSERT_TRUE(outcomes[0].has_value()) << outcomes[0].error().describe();
+    EXPECT_EQ(*outcomes[0], CommitOutcome::kWritten);
+  }
+  auto item = client_->get_item(offsets_table_, {{"id", string_value("Order:9")}}, true, soon());
+  ASSERT_TRUE(item.has_value() && item->has_value());
+  EXPECT_EQ(*string_attribute(**item, "version"), "five");  // left for the operator to fix
+  EXPECT_EQ(*string_attribute(**item, "hold_reason"), "corrupt");
+  EXPECT_EQ(integer_attribute(**item, "held_since"), std::optional<std::int64_t>(100));
 }
 
 TEST_F(DynamoDbEventStoreTest, OffsetItemWithoutIntegerVersionIsAPermanentError) {
@@ -205,7 +295,7 @@ TEST_F(DynamoDbEventStoreTest, ReadsEventsAfterTheOffsetInOrderSkippingTheMarker
       {.aggregate_id = "Order:1", .after_version = -1, .max_events = 100},
       {.aggregate_id = "Order:1", .after_version = 2, .max_events = 2},
       {.aggregate_id = "Order:2", .after_version = 0, .max_events = 100}};
-  const auto pages = store_->read_events(queries, soon());
+  const auto pages = store_->read_events(queries, ReadBudget{}, soon());
   ASSERT_EQ(pages.size(), 3U);
   for (const auto& page : pages) {
     ASSERT_TRUE(page.has_value()) << page.error().describe();
@@ -220,6 +310,48 @@ TEST_F(DynamoDbEventStoreTest, ReadsEventsAfterTheOffsetInOrderSkippingTheMarker
   EXPECT_EQ(integer_attribute(pages[1]->items[0], "version"), std::optional<std::int64_t>(3));
   EXPECT_TRUE(pages[1]->more_available);
   EXPECT_TRUE(pages[2]->items.empty());
+}
+
+TEST_F(DynamoDbEventStoreTest, ByteBudgetBoundsWhatIsReadAndSaysWhatWasLeftOut) {
+  // 3 aggregates x 12 events of ~100 KB: 3.6 MB in the table, a budget of 2.5 MiB.
+  const std::string payload(100'000, 'x');
+  for (const std::string aggregate : {"Order:1", "Order:2", "Order:3"}) {
+    for (std::int64_t version = 0; version < 12; ++version) {
+      auto written = client_->put_item(
+          dynamodb::PutItemRequest{.table_name = events_table_,
+                                   .item = {{"id", string_value(aggregate)},
+                                            {"version", integer_value(version)},
+                                            {"data", core::dynamodb::binary_value(payload)}}},
+          soon());
+      ASSERT_TRUE(written.has_value()) << written.error().describe();
+    }
+  }
+  std::vector<EventQuery> queries;
+  for (const std::string aggregate : {"Order:1", "Order:2", "Order:3"}) {
+    queries.push_back({.aggregate_id = aggregate, .after_version = -1, .max_events = 1000});
+  }
+  const std::size_t budget = std::size_t{5} << 19U;  // 2.5 MiB
+  const auto pages = store_->read_events(queries, ReadBudget{.max_bytes = budget}, soon());
+  ASSERT_EQ(pages.size(), 3U);
+  std::size_t total = 0;
+  bool some_left_out = false;
+  for (const auto& page : pages) {
+    ASSERT_TRUE(page.has_value()) << page.error().describe();
+    total += page->bytes;
+    some_left_out = some_left_out || page->over_budget;
+    if (page->over_budget) {
+      EXPECT_TRUE(page->more_available);
+    }
+    // What was read is the start of the aggregate, in order.
+    for (std::size_t i = 0; i < page->items.size(); ++i) {
+      EXPECT_EQ(integer_attribute(page->items[i], "version"),
+                std::optional<std::int64_t>(static_cast<std::int64_t>(i)));
+    }
+  }
+  EXPECT_TRUE(some_left_out);
+  // At most the budget plus one page per request in flight (DynamoDB pages are <= 1 MB).
+  EXPECT_LE(total, budget + (std::size_t{1} << 20U));
+  EXPECT_GT(total, 0U);
 }
 
 }  // namespace

@@ -303,6 +303,25 @@ TEST(JsonClientTransport, RefusedConnectionIsRetriedThenReportedForTheService) {
   EXPECT_TRUE(response.error().message.starts_with("GetParameter: ")) << response.error().message;
 }
 
+TEST_F(JsonClientFaults, CallsWaitingForAConnectionStillEndByTheDeadline) {
+  // One connection, three calls each answered after 1 s, a deadline 1.5 s away: the two calls
+  // behind the first must not get a full attempt timeout of their own.
+  server_->script(json::array(), {{"kind", "delay"}, {"seconds", 1.0}});
+  AwsTestRig rig(options_with_attempts(1));
+  rig.http = std::make_shared<http::Client>(http::ClientOptions{.max_concurrent_requests = 1});
+  auto client = rig.json_client(kDynamoDbService, server_->url());
+  const std::vector<JsonCall> calls(3, JsonCall{.operation = "Query", .input = json::object()});
+  const auto started = std::chrono::steady_clock::now();
+  const auto responses = client->call_all(calls, started + milliseconds(1500));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1900));
+  ASSERT_EQ(responses.size(), 3U);
+  EXPECT_TRUE(responses[0].has_value()) << responses[0].error().describe();
+  for (std::size_t i = 1; i < responses.size(); ++i) {
+    ASSERT_FALSE(responses[i].has_value());
+    EXPECT_TRUE(responses[i].error().retryable());
+  }
+}
+
 TEST(JsonClientTransport, PassedDeadlineSendsNothing) {
   AwsTestRig rig;
   auto client = rig.json_client(kDynamoDbService, "http://127.0.0.1:1");
