@@ -142,6 +142,11 @@ core::Result<std::unique_ptr<Application>> Application::create(
 
 core::Result<std::string> Application::handle(std::string_view event_json,
                                               core::Deadline deadline) {
+  return handle(event_json, core::TimeBudget(deadline, components_->settings.deadline_margin));
+}
+
+core::Result<std::string> Application::handle(std::string_view event_json,
+                                              core::TimeBudget budget) {
   const core::Clock& clock = *components_->clock;
   const auto started = clock.now();
   auto batch = core::dispatch::parse_stream_event(event_json);
@@ -153,7 +158,7 @@ core::Result<std::string> Application::handle(std::string_view event_json,
                  clock.now() - started, clock.wall_now());
     return core::fail(std::move(batch.error()));
   }
-  const auto report = components_->dispatcher->handle(*batch, deadline);
+  const auto report = components_->dispatcher->handle(*batch, budget);
   const auto duration = clock.now() - started;
   core::observability::log_dispatch_report(logger_, report, duration);
   emit_metrics(logger_, components_->settings, report, duration, clock.wall_now());

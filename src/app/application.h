@@ -9,6 +9,7 @@
 #include "core/dispatch/dispatcher.h"
 #include "core/observability/logger.h"
 #include "core/result.h"
+#include "core/time_budget.h"
 
 namespace dispatcher::adapters::dynamodb {
 class DynamoDbClient;
@@ -39,9 +40,15 @@ class Application {
   /// summary line, one line per held or failed aggregate and per dead-lettered event, and writes
   /// exactly one CloudWatch EMF metrics document (also when the event cannot be read). Error
   /// (permanent "InvalidStreamEvent"): the event cannot be read at all, so the whole batch is
-  /// failed.
+  /// failed. Any error about the whole deployment (Dispatcher's invocation_error) is returned
+  /// too, after the other aggregates' work is done. All work ends by `deadline` minus
+  /// DISPATCHER_DEADLINE_MARGIN_MS.
   [[nodiscard]] core::Result<std::string> handle(std::string_view event_json,
                                                  core::Deadline deadline);
+
+  /// As above within an explicit budget (the standalone runner's, bounded by its lease).
+  [[nodiscard]] core::Result<std::string> handle(std::string_view event_json,
+                                                 core::TimeBudget budget);
 
   [[nodiscard]] const core::config::Settings& settings() const noexcept;
 

@@ -1,8 +1,10 @@
 #include "app/runner/stream_adapters.h"
 
+#include <chrono>
 #include <utility>
 
 #include "core/dispatch/sequence_number.h"
+#include "core/time_budget.h"
 
 namespace dispatcher::app::runner {
 namespace {
@@ -88,6 +90,10 @@ core::Result<ShardPage> DynamoDbStreamSource::read(const std::string& iterator, 
   return result;
 }
 
+namespace {
+constexpr std::chrono::milliseconds kCheckpointReserve{300};
+}  // namespace
+
 ApplicationBatchHandler::ApplicationBatchHandler(Application& application)
     : application_(application) {}
 
@@ -97,7 +103,9 @@ core::Result<std::optional<std::string>> ApplicationBatchHandler::handle(
   for (const auto& record : records) {
     event["Records"].push_back(record.lambda_record);
   }
-  auto response = application_.handle(event.dump(), deadline);
+  // The deadline is the end of the lease's trusted window, not a Runtime API's: keep only the
+  // time the checkpoint write after the batch needs, so even the shortest lease leaves work time.
+  auto response = application_.handle(event.dump(), core::TimeBudget(deadline, kCheckpointReserve));
   if (!response) {
     return core::fail(std::move(response.error()));
   }

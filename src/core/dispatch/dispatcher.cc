@@ -65,13 +65,13 @@ Value result_or_contract_error(std::vector<Value>& results, std::size_t index,
 class Invocation {
  public:
   Invocation(EventStore& event_store, Publisher& publisher, const Clock& clock,
-             const DispatcherOptions& options, const RunPlanner& run_planner, Deadline deadline)
+             const DispatcherOptions& options, const RunPlanner& run_planner, TimeBudget budget)
       : event_store_(event_store),
         publisher_(publisher),
         clock_(clock),
         options_(options),
         run_planner_(run_planner),
-        budget_(deadline, options.deadline_safety_margin) {}
+        budget_(budget) {}
 
   DispatchReport run(const StreamBatch& batch) {
     report_.records = batch.records.size();
@@ -104,11 +104,9 @@ class Invocation {
     if (left > milliseconds::zero()) {
       return true;
     }
-    refusal = retryable_error("DeadlineExceeded",
-                              std::string(phase_name(phase)) +
-                                  " not started: the invocation's time budget is spent (" +
-                                  std::to_string(options_.deadline_safety_margin.count()) +
-                                  " ms before the deadline are kept for answering)");
+    refusal = retryable_error(
+        "DeadlineExceeded",
+        std::string(phase_name(phase)) + " not started: the invocation's time budget is spent");
     return false;
   }
 
@@ -713,7 +711,11 @@ Dispatcher::Dispatcher(EventStore& event_store, Publisher& publisher, const Cloc
       run_planner_(make_run_planner(options_)) {}
 
 DispatchReport Dispatcher::handle(const StreamBatch& batch, Deadline deadline) {
-  return Invocation(event_store_, publisher_, clock_, options_, run_planner_, deadline).run(batch);
+  return handle(batch, TimeBudget(deadline, options_.deadline_safety_margin));
+}
+
+DispatchReport Dispatcher::handle(const StreamBatch& batch, TimeBudget budget) {
+  return Invocation(event_store_, publisher_, clock_, options_, run_planner_, budget).run(batch);
 }
 
 }  // namespace dispatcher::core::dispatch

@@ -15,6 +15,7 @@
 #include "core/dispatch/stream_batch.h"
 #include "core/dispatch/warning.h"
 #include "core/result.h"
+#include "core/time_budget.h"
 
 namespace dispatcher::core::dispatch {
 
@@ -146,6 +147,9 @@ class Dispatcher {
   /// aggregate that did not finish is in report.failed and its sequence number in the response, so
   /// Lambda retries from there while the others are done. Holds are reported, not failed.
   [[nodiscard]] DispatchReport handle(const StreamBatch& batch, Deadline deadline);
+
+  /// As above within an explicit budget (the standalone runner keeps its own, shorter margin).
+  [[nodiscard]] DispatchReport handle(const StreamBatch& batch, TimeBudget budget);
 
   [[nodiscard]] const DispatcherOptions& options() const noexcept { return options_; }
 

@@ -74,9 +74,13 @@ std::string phase_metric_name(dispatch::Phase phase) {
 nlohmann::json invocation_metrics(const dispatch::DispatchReport& report,
                                   const MetricsContext& context) {
   std::size_t held_at_gap = 0;
-  std::size_t held_at_poison = 0;
+  std::size_t held_at_poison = 0;  // every hold that waits for a fix or an operator
+  std::size_t held_refused = 0;
+  std::size_t held_corrupt = 0;
   for (const auto& held : report.held) {
     ++(held.hold.reason == dispatch::HoldReason::kGap ? held_at_gap : held_at_poison);
+    held_refused += held.hold.reason == dispatch::HoldReason::kRefused ? 1 : 0;
+    held_corrupt += held.hold.reason == dispatch::HoldReason::kCorrupt ? 1 : 0;
   }
 
   MetricsDocument document;
@@ -89,6 +93,11 @@ nlohmann::json invocation_metrics(const dispatch::DispatchReport& report,
   document.add_count("Continuations", report.continuations);
   document.add_count("AggregatesHeldAtGap", held_at_gap);
   document.add_count("AggregatesHeldAtPoison", held_at_poison);
+  document.add_count("AggregatesHeldRefused", held_refused);
+  document.add_count("AggregatesHeldCorrupt", held_corrupt);
+  document.add_count("OffsetRacesLost", report.offset_races_lost);
+  document.add_count("AggregatesDeferred", report.deferred);
+  document.add_count("InvocationFailed", report.invocation_error.has_value() ? 1 : 0);
   document.add_count("EventsDeadLettered", report.dead_lettered.size());
   document.add_count("AggregatesFailed", report.failed.size());
   if (report.lag.events > 0) {

@@ -12,6 +12,20 @@ double milliseconds(std::chrono::nanoseconds duration) {
   return static_cast<double>(duration.count()) / 1e6;
 }
 
+const char* hold_message(dispatch::HoldReason reason) {
+  switch (reason) {
+    case dispatch::HoldReason::kGap:
+      return "aggregate held at a gap; waits for the missing version";
+    case dispatch::HoldReason::kPoison:
+      return "aggregate held at a poison event; waits for an operator";
+    case dispatch::HoldReason::kRefused:
+      return "aggregate held at an event the broker refused; waits for an operator";
+    case dispatch::HoldReason::kCorrupt:
+      return "aggregate held at corrupt data; waits for an operator";
+  }
+  return "aggregate held";
+}
+
 }  // namespace
 
 void log_dispatch_report(Logger& logger, const dispatch::DispatchReport& report,
@@ -26,12 +40,12 @@ void log_dispatch_report(Logger& logger, const dispatch::DispatchReport& report,
     held_at_gap += gap ? 1 : 0;
     // Different messages, not only a field: an operator searching for "poison" must not wade
     // through the gaps that resolve by themselves.
-    logger.warn(gap ? "aggregate held at a gap; waits for the missing version"
-                    : "aggregate held at a poison event; waits for an operator",
+    logger.warn(hold_message(held.hold.reason),
                 {{"aggregate_id", held.aggregate_id},
                  {"held_at_version", held.hold.version},
                  {"reason", dispatch::hold_reason_name(held.hold.reason)},
-                 {"detail", held.hold.detail}});
+                 {"detail", held.hold.detail},
+                 {"held_since_milliseconds", held.since_milliseconds}});
   }
   for (const auto& dead : report.dead_lettered) {
     logger.warn(
@@ -59,7 +73,9 @@ void log_dispatch_report(Logger& logger, const dispatch::DispatchReport& report,
       {"aggregates_published", report.aggregates_published},
       {"events_published", report.events_published},
       {"offsets_committed", report.offsets_committed},
+      {"offset_races_lost", report.offset_races_lost},
       {"continuations", report.continuations},
+      {"aggregates_deferred", report.deferred},
       {"aggregates_held", report.held.size()},
       {"aggregates_held_at_gap", held_at_gap},
       {"aggregates_held_at_poison", report.held.size() - held_at_gap},

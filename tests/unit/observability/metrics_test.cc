@@ -149,6 +149,11 @@ TEST(InvocationMetrics, HasTheGoldenShape) {
       {"Continuations", "Count"},
       {"AggregatesHeldAtGap", "Count"},
       {"AggregatesHeldAtPoison", "Count"},
+      {"AggregatesHeldRefused", "Count"},
+      {"AggregatesHeldCorrupt", "Count"},
+      {"OffsetRacesLost", "Count"},
+      {"AggregatesDeferred", "Count"},
+      {"InvocationFailed", "Count"},
       {"EventsDeadLettered", "Count"},
       {"AggregatesFailed", "Count"},
       {"DispatchLagMax", "Milliseconds"},
@@ -186,6 +191,24 @@ TEST(InvocationMetrics, TakesEachValueFromItsReportField) {
   EXPECT_DOUBLE_EQ(document["PhasePlanRunsDuration"].get<double>(), 0.25);
   EXPECT_DOUBLE_EQ(document["PhasePublishDuration"].get<double>(), 80.0);
   EXPECT_DOUBLE_EQ(document["InvocationDuration"].get<double>(), 250.0);
+}
+
+TEST(InvocationMetrics, CountsEveryHoldReasonLostRacesDeferralsAndAFailedInvocation) {
+  DispatchReport report = busy_report();
+  report.held.push_back({"Order:4", {.version = 2, .reason = dispatch::HoldReason::kRefused}});
+  report.held.push_back({"Order:5", {.version = -1, .reason = dispatch::HoldReason::kCorrupt}});
+  report.offset_races_lost = 3;
+  report.deferred = 6;
+  report.invocation_error = core::permanent_error("ResourceNotFoundException", "no table");
+  const auto document = invocation_metrics(report, context());
+  EXPECT_EQ(document["AggregatesHeldAtGap"], 2);
+  EXPECT_EQ(document["AggregatesHeldAtPoison"], 3);  // every hold that waits for a fix
+  EXPECT_EQ(document["AggregatesHeldRefused"], 1);
+  EXPECT_EQ(document["AggregatesHeldCorrupt"], 1);
+  EXPECT_EQ(document["OffsetRacesLost"], 3);
+  EXPECT_EQ(document["AggregatesDeferred"], 6);
+  EXPECT_EQ(document["InvocationFailed"], 1);
+  EXPECT_TRUE(emf_problems(document).empty());
 }
 
 TEST(InvocationMetrics, LeavesOutLagWhenNoEventWasDelivered) {

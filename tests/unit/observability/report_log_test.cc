@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <string>
 #include <vector>
 
@@ -118,6 +120,38 @@ TEST(LogDispatchReport, SummaryCarriesCountsDurationsAndRetryPoint) {
   EXPECT_DOUBLE_EQ(summary["phase_milliseconds"]["publish"].get<double>(), 40.0);
   EXPECT_DOUBLE_EQ(summary["phase_milliseconds"]["write-markers"].get<double>(), 0.0);
   EXPECT_FALSE(summary.contains("lag_max_milliseconds"));
+}
+
+TEST(LogDispatchReport, LostOffsetRacesAreCountedApartFromCommits) {
+  CapturedLogger captured;
+  DispatchReport report;
+  report.offsets_committed = 2;
+  report.offset_races_lost = 1;
+  report.deferred = 4;
+  log_dispatch_report(captured.logger, report, milliseconds(1));
+  const auto summary = captured.parsed().back();
+  EXPECT_EQ(summary["offsets_committed"], 2);
+  EXPECT_EQ(summary["offset_races_lost"], 1);
+  EXPECT_EQ(summary["aggregates_deferred"], 4);
+}
+
+TEST(LogDispatchReport, EachHoldReasonHasItsOwnMessage) {
+  CapturedLogger captured;
+  DispatchReport report;
+  for (const auto reason : {dispatch::HoldReason::kGap, dispatch::HoldReason::kPoison,
+                            dispatch::HoldReason::kRefused, dispatch::HoldReason::kCorrupt}) {
+    report.held.push_back({"Order:1", {.version = 3, .reason = reason}, 1'700'000'000'000});
+  }
+  log_dispatch_report(captured.logger, report, milliseconds(1));
+  const auto lines = captured.parsed();
+  std::set<std::string> messages;
+  for (std::size_t i = 0; i < 4; ++i) {
+    messages.insert(lines[i]["message"].get<std::string>());
+    EXPECT_EQ(lines[i]["held_since_milliseconds"], 1'700'000'000'000);
+  }
+  EXPECT_EQ(messages.size(), 4U);
+  EXPECT_EQ(lines[2]["reason"], "refused");
+  EXPECT_EQ(lines[3]["reason"], "corrupt");
 }
 
 TEST(LogDispatchReport, SummaryHasLagOnlyWhenEventsWereDelivered) {
