@@ -120,9 +120,17 @@ def test_event_over_the_brokers_limit_is_poison_under_both_policies(scenario, bo
             log = mapped.function_log_path.read_text()
             if policy == "hold":
                 assert versions(small.messages(), "big") == [0]
-                assert "aggregate held at a poison event" in log
+                assert "aggregate held at an event the broker refused" in log
                 assert "MSG_SIZE_TOO_LARGE" in log
                 assert dead.messages() == []
+                # The broker's verdict is stored with the offset, so status and release see it.
+                stored = scenario.dynamodb.get_item(
+                    TableName=scenario.offsets_table, ConsistentRead=True,
+                    Key={"id": {"S": scenario.aggregate_id("big")}})["Item"]
+                assert stored["hold_reason"] == {"S": "refused"}
+                assert stored["hold_version"] == {"N": "1"}
+                assert "MSG_SIZE_TOO_LARGE" in stored["hold_detail"]["S"]
+                assert int(stored["held_since"]["N"]) > 0
             else:
                 assert versions(small.messages(), "big") == [0, 2]
                 assert dead.wait_for(lambda messages: len(messages) >= 1, TIMEOUT)
