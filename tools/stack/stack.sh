@@ -337,8 +337,9 @@ stop_service() {
 
 write_env() {
   local rie="$repo/.cache/bin/aws-lambda-rie"
-  # Without the Go build of the emulator (see tools/deps/install.sh) the project's own one serves.
-  [ -x "$rie" ] || rie="$repo/tools/stack/lambda-runtime-emulator"
+  # The emulator is not a service: each test starts its own from this path. Without it every test
+  # that runs the bootstrap as Lambda does fails, so say so now, loudly.
+  [ -x "$rie" ] || note "WARNING: no Lambda Runtime Interface Emulator at $rie (STACK_RIE): run tools/deps/install.sh; the emulator tests will fail until then"
   cat >"$stack_dir/env.new" <<EOF
 export STACK_DYNAMODB_ENDPOINT=http://127.0.0.1:$dynamodb_port
 export STACK_KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port
