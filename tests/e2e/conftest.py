@@ -150,7 +150,7 @@ class Scenario:
     @contextmanager
     def mapped(self, command: list[str], *, environment: dict[str, str] | None = None,
                settings: MappingSettings | None = None, pool_size: int = 2,
-               start_mapping: bool = True, label: str = "esm"):
+               start_mapping: bool = True, label: str = "esm", function_timeout: int = 60):
         """The function behind an event source mapping on the events table's stream."""
         log_dir = self.tmp_path / label
         environment = dict(environment or self.function_environment())
@@ -162,6 +162,7 @@ class Scenario:
                                 environment=environment,
                                 aws=self.aws, table_name=self.events_table, log_dir=log_dir,
                                 settings=settings, pool_size=pool_size,
+                                function_timeout=function_timeout,
                                 rie=self.stack["STACK_RIE"], start_mapping=start_mapping)
         self.request.node.e2e_logs.extend([mapped.esm_log_path, mapped.function_log_path])
         with mapped:

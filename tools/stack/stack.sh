@@ -8,6 +8,10 @@
 #   stack.sh stop [svc...]    stop exactly the PIDs in the PID files (all services when none named)
 #   stack.sh status           one line per service
 #   stack.sh env              print $STACK_DIR/env
+#   stack.sh kafka-node-config DIR
+#                             for a test that runs a broker of its own from the same jars: write
+#                             DIR/log4j2.xml and print the properties every single-node broker here
+#                             shares (data under DIR/data); the caller adds listeners and node id
 #
 # Stdout contract (tools/test.sh parses it): `start` prints exactly one line per service,
 # "started <svc>" or "reused <svc>"; every other message goes to stderr.
@@ -457,6 +461,14 @@ command_status() {
   done
 }
 
+command_kafka_node_config() {
+  [ "$#" -eq 1 ] && [ -d "$1" ] || { note "usage: $0 kafka-node-config DIR (an existing directory)"; exit 2; }
+  local dir
+  dir="$(cd "$1" && pwd)"
+  write_log4j_config "$dir"
+  single_node_broker_properties "$dir"
+}
+
 command_env() {
   [ -f "$stack_dir/env" ] || { note "no $stack_dir/env: run tools/stack/stack.sh start"; exit 1; }
   cat "$stack_dir/env"
@@ -475,5 +487,6 @@ case "${1:-}" in
   stop) shift; command_stop "$@" ;;
   status) command_status ;;
   env) command_env ;;
-  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto|kafka-secure ...]|status|env}" >&2; exit 2 ;;
+  kafka-node-config) shift; command_kafka_node_config "$@" ;;
+  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto|kafka-secure ...]|status|env|kafka-node-config DIR}" >&2; exit 2 ;;
 esac
