@@ -35,10 +35,37 @@ def _required(name: str) -> str:
     return value
 
 
+def _emulator_problem(path: str | None) -> str | None:
+    """Why STACK_RIE cannot run the bootstrap, or None."""
+    if not path:
+        return "STACK_RIE is not set: start the local stack and `source .stack/env`"
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return (f"STACK_RIE={path} is not an executable file: tools/deps/install.sh installs the "
+                "AWS Lambda Runtime Interface Emulator there (then `tools/stack/stack.sh start`)")
+    return None
+
+
+def _emulator_description(path: str) -> str:
+    """The emulator and the version tools/deps/install.sh stamped it with."""
+    stamp = Path(f"{path}.stamp")
+    version = stamp.read_text().strip() if stamp.is_file() else "no install stamp"
+    return f"{path} (aws-lambda-rie {version})"
+
+
+def pytest_report_header(config):
+    path = os.environ.get("STACK_RIE")
+    problem = _emulator_problem(path)
+    return [f"lambda runtime emulator: {problem or _emulator_description(path)}"]
+
+
 @pytest.fixture(scope="session")
 def stack() -> dict[str, str]:
-    return {name: _required(name) for name in
-            ("STACK_DYNAMODB_ENDPOINT", "STACK_KAFKA_BOOTSTRAP", "STACK_RIE")}
+    values = {name: _required(name) for name in
+              ("STACK_DYNAMODB_ENDPOINT", "STACK_KAFKA_BOOTSTRAP", "STACK_RIE")}
+    problem = _emulator_problem(values["STACK_RIE"])
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return values
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +128,8 @@ class Scenario:
         self.reader = kafka.TopicReader(stack["STACK_KAFKA_BOOTSTRAP"], self.topic).start()
         if not hasattr(request.node, "e2e_logs"):
             request.node.e2e_logs = []
-        print(f"scenario {self.name} seed {self.seed} logs {tmp_path}")
+        print(f"scenario {self.name} seed {self.seed} logs {tmp_path} "
+              f"emulator {_emulator_description(stack['STACK_RIE'])}")
 
     def function_environment(self, **overrides: str) -> dict[str, str]:
         environment = {
@@ -122,7 +150,7 @@ class Scenario:
     @contextmanager
     def mapped(self, command: list[str], *, environment: dict[str, str] | None = None,
                settings: MappingSettings | None = None, pool_size: int = 2,
-               start_mapping: bool = True, label: str = "esm"):
+               start_mapping: bool = True, label: str = "esm", function_timeout: int = 60):
         """The function behind an event source mapping on the events table's stream."""
         log_dir = self.tmp_path / label
         environment = dict(environment or self.function_environment())
@@ -134,6 +162,7 @@ class Scenario:
                                 environment=environment,
                                 aws=self.aws, table_name=self.events_table, log_dir=log_dir,
                                 settings=settings, pool_size=pool_size,
+                                function_timeout=function_timeout,
                                 rie=self.stack["STACK_RIE"], start_mapping=start_mapping)
         self.request.node.e2e_logs.extend([mapped.esm_log_path, mapped.function_log_path])
         with mapped:

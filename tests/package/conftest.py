@@ -22,3 +22,4 @@ dynamodb = e2e.dynamodb
 scenario_factory = e2e.scenario_factory
 scenario = e2e.scenario
 pytest_runtest_makereport = e2e.pytest_runtest_makereport
+pytest_report_header = e2e.pytest_report_header

@@ -104,9 +104,9 @@ install_venv() {
   say "venv installed"
 }
 
-# The emulator is a Go module. If the Go module proxy refuses it, the stack falls back to the
-# project's own emulator (tools/stack/lambda-runtime-emulator), which speaks the same Runtime API;
-# that is reported, not an error, and the next run tries again.
+# The emulator is a Go module. Every test that invokes the bootstrap the way Lambda does runs under
+# it, so it is required: when `go install` fails, install.sh says why on stderr and fails. A binary
+# of another pin is removed first, so no test runs under an emulator the pin does not name.
 install_rie() {
   local version module=github.com/aws/aws-lambda-runtime-interface-emulator
   local binary="$cache/bin/aws-lambda-rie"
@@ -115,15 +115,17 @@ install_rie() {
     say "lambda-rie ok (cached)"
     return
   fi
+  rm -f "$binary" "$binary.stamp"
   mkdir -p "$cache/bin"
-  if GOBIN="$cache/bin" GOFLAGS=-mod=mod timeout 300 "$go_binary" install \
+  if ! GOBIN="$cache/bin" timeout 300 "$go_binary" install \
     "$module/cmd/aws-lambda-rie@$version" >"$log" 2>&1; then
-    echo "$version" >"$binary.stamp"
-    say "lambda-rie installed"
-  else
-    rm -f "$binary.stamp"
-    say "lambda-rie unavailable ($(grep -m 1 -o '[0-9][0-9][0-9] [A-Za-z ]*' "$log" || echo 'go install failed')); using tools/stack/lambda-runtime-emulator"
+    echo "deps: FAILED: lambda-rie $version: go install $module/cmd/aws-lambda-rie@$version failed;" \
+      "the tests that run the bootstrap under the Lambda Runtime Interface Emulator cannot run:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
   fi
+  echo "$version" >"$binary.stamp"
+  say "lambda-rie installed ($version)"
 }
 
 install_apt

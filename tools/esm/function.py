@@ -14,7 +14,6 @@ import os
 import queue
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -106,7 +105,7 @@ class LambdaFunction:
     def start(self, ready_timeout: float = 20.0) -> None:
         """Starts RIE and waits until its invoke endpoint accepts connections. The bootstrap
         itself is started by RIE on the first invocation (that is when RIE runs Init)."""
-        args = [*_interpreter_for(self.rie), self.rie, "--log-level", self._rie_log_level,
+        args = [self.rie, "--log-level", self._rie_log_level,
                 "--runtime-api-address", f"127.0.0.1:{self.runtime_api_port}",
                 "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
                 *self.command]
@@ -183,15 +182,6 @@ class LambdaFunction:
         if self._pump is not None:
             self._pump.join(timeout)
         return self._process.returncode
-
-
-def _interpreter_for(program: str) -> list[str]:
-    """A Python emulator script that lost its executable bit still runs, with this Python."""
-    if os.access(program, os.X_OK) or not os.path.isfile(program):
-        return []
-    with open(program, "rb") as file:
-        first_line = file.readline()
-    return [sys.executable] if first_line.startswith(b"#!") and b"python" in first_line else []
 
 
 def _parent_of(pid: int) -> int | None:

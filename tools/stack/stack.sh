@@ -8,6 +8,10 @@
 #   stack.sh stop [svc...]    stop exactly the PIDs in the PID files (all services when none named)
 #   stack.sh status           one line per service
 #   stack.sh env              print $STACK_DIR/env
+#   stack.sh kafka-node-config DIR
+#                             for a test that runs a broker of its own from the same jars: write
+#                             DIR/log4j2.xml and print the properties every single-node broker here
+#                             shares (data under DIR/data); the caller adds listeners and node id
 #
 # Stdout contract (tools/test.sh parses it): `start` prints exactly one line per service,
 # "started <svc>" or "reused <svc>"; every other message goes to stderr.
@@ -337,8 +341,9 @@ stop_service() {
 
 write_env() {
   local rie="$repo/.cache/bin/aws-lambda-rie"
-  # Without the Go build of the emulator (see tools/deps/install.sh) the project's own one serves.
-  [ -x "$rie" ] || rie="$repo/tools/stack/lambda-runtime-emulator"
+  # The emulator is not a service: each test starts its own from this path. Without it every test
+  # that runs the bootstrap as Lambda does fails, so say so now, loudly.
+  [ -x "$rie" ] || note "WARNING: no Lambda Runtime Interface Emulator at $rie (STACK_RIE): run tools/deps/install.sh; the emulator tests will fail until then"
   cat >"$stack_dir/env.new" <<EOF
 export STACK_DYNAMODB_ENDPOINT=http://127.0.0.1:$dynamodb_port
 export STACK_KAFKA_BOOTSTRAP=127.0.0.1:$kafka_port
@@ -456,6 +461,14 @@ command_status() {
   done
 }
 
+command_kafka_node_config() {
+  [ "$#" -eq 1 ] && [ -d "$1" ] || { note "usage: $0 kafka-node-config DIR (an existing directory)"; exit 2; }
+  local dir
+  dir="$(cd "$1" && pwd)"
+  write_log4j_config "$dir"
+  single_node_broker_properties "$dir"
+}
+
 command_env() {
   [ -f "$stack_dir/env" ] || { note "no $stack_dir/env: run tools/stack/stack.sh start"; exit 1; }
   cat "$stack_dir/env"
@@ -474,5 +487,6 @@ case "${1:-}" in
   stop) shift; command_stop "$@" ;;
   status) command_status ;;
   env) command_env ;;
-  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto|kafka-secure ...]|status|env}" >&2; exit 2 ;;
+  kafka-node-config) shift; command_kafka_node_config "$@" ;;
+  *) echo "usage: $0 {start|stop [dynamodb|kafka|moto|kafka-secure ...]|status|env|kafka-node-config DIR}" >&2; exit 2 ;;
 esac

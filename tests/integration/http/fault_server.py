@@ -11,6 +11,7 @@ Control endpoints (never scripted):
 
 Every other request consumes the next action of the queue (or the default, {"kind": "ok"}):
   {"kind": "ok", "body": <json>}             200 with a correct x-amz-crc32
+                                              (optional "headers": {name: value} are added)
   {"kind": "echo"}                            200 with the request body
   {"kind": "error", "status": 400, "code": "ThrottlingException", "message": "..."}
                                               AWS JSON error body ({"__type": "...#Code"})
@@ -164,7 +165,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(action.get("seconds", 1.0)))
             self.act(action.get("then", {"kind": "ok"}), body)
         elif kind == "ok":
-            self.send_body(200, json.dumps(action.get("body", {})).encode())
+            self.send_body(200, json.dumps(action.get("body", {})).encode(),
+                           headers=action.get("headers"))
         elif kind == "echo":
             self.send_body(200, body)
         elif kind == "error":

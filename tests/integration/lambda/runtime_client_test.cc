@@ -6,7 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -129,6 +132,44 @@ TEST(LambdaRuntimeClient, ClassifiesTheRuntimeApisOtherAnswers) {
   ASSERT_FALSE(unavailable.has_value());
   EXPECT_EQ(unavailable.error().code, "RuntimeApiUnavailable");
   EXPECT_TRUE(unavailable.error().retryable());
+}
+
+// Lambda sends Lambda-Runtime-Trace-Id with every invocation; the pinned Runtime Interface
+// Emulator never does (docs/local-stack.md), so the header is scripted here.
+TEST(LambdaRuntimeClient, TraceIdHeaderBecomesXAmznTraceIdForItsInvocationOnly) {
+  const std::string trace =
+      "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:"
+      "0";
+  const auto invocation = [](const std::string& request_id, const std::string& trace_id) {
+    nlohmann::json headers{{"Lambda-Runtime-Aws-Request-Id", request_id},
+                           {"Lambda-Runtime-Deadline-Ms", "1796159797115"}};
+    if (!trace_id.empty()) {
+      headers["Lambda-Runtime-Trace-Id"] = trace_id;
+    }
+    return nlohmann::json{{"kind", "ok"}, {"body", {{"n", request_id}}}, {"headers", headers}};
+  };
+  const nlohmann::json accepted{{"kind", "status"}, {"status", 202}, {"body", "{}"}};
+  FaultServer server;
+  server.script(nlohmann::json::array(
+                    {invocation("traced", trace), accepted, invocation("untraced", ""), accepted}),
+                {{"kind", "status"}, {"status", 500}, {"body", "environment going away"}});
+  RuntimeClient client(runtime_api(server));
+
+  std::vector<std::pair<std::string, std::string>> seen;  // trace id, _X_AMZN_TRACE_ID
+  const int exit_code = run_loop(
+      client,
+      [&](const Invocation& current) -> core::Result<std::string> {
+        const char* variable = std::getenv("_X_AMZN_TRACE_ID");
+        seen.emplace_back(current.trace_id, variable == nullptr ? "<unset>" : variable);
+        return std::string("{}");
+      },
+      [](std::string_view) {});
+
+  EXPECT_EQ(exit_code, 1);  // the scripted 500 ends the loop
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0], std::make_pair(trace, trace));
+  // An invocation without the header must not inherit the previous invocation's trace.
+  EXPECT_EQ(seen[1], std::make_pair(std::string(), std::string("<unset>")));
 }
 
 TEST(LambdaRuntimeClient, InvocationWithoutRequestIdIsRefused) {

@@ -1,4 +1,5 @@
-"""$STACK_RIE (aws-lambda-rie, or the project's stand-in) runs a custom runtime as Lambda does."""
+"""$STACK_RIE (aws-lambda-rie, the AWS Lambda Runtime Interface Emulator) runs a custom runtime as
+Lambda does."""
 
 import json
 import os
