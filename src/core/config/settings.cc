@@ -211,10 +211,10 @@ PoisonHandling poison_policy_setting(const Environment& environment, Problems& p
 
 const std::vector<std::string_view>& resolvable_setting_names() {
   static const std::vector<std::string_view> kNames = {
-      "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",
-      "KAFKA_TOPIC_OUTPUT",      "SASL_SECRET_NAME",
-      "EVENTS_TABLE_NAME",       "OFFSETS_TABLE_NAME",
-      "KAFKA_SSL_KEY_PASSWORD",  "DISPATCHER_DEAD_LETTER_TOPIC"};
+      // Not SASL_SECRET_NAME: it names (or is the ARN of) the secret that kafka_security reads.
+      "KAFKA_BOOTSTRAP_SERVERS",     "KAFKA_CLIENT_ID",    "KAFKA_TOPIC_OUTPUT",
+      "EVENTS_TABLE_NAME",           "OFFSETS_TABLE_NAME", "KAFKA_SSL_KEY_PASSWORD",
+      "DISPATCHER_DEAD_LETTER_TOPIC"};
   return kNames;
 }
 
