@@ -40,9 +40,18 @@ core::Result<SaslCredentials> parse_sasl_secret(std::string_view secret_text,
        {std::pair<const char*, std::string*>{"username", &credentials.username},
         std::pair<const char*, std::string*>{"password", &credentials.password}}) {
     const auto found = document.find(field);
-    if (found == document.end() || !found->is_string() ||
-        found->get_ref<const std::string&>().empty()) {
-      return core::fail(secret_error(where + " has no non-empty string field \"" + field + "\""));
+    // What is wrong, by the field's JSON type only: never its value.
+    std::string problem;
+    if (found == document.end()) {
+      problem = "is missing";
+    } else if (!found->is_string()) {
+      problem = std::string("is not a string (JSON ") + found->type_name() + ")";
+    } else if (found->get_ref<const std::string&>().empty()) {
+      problem = "is empty";
+    }
+    if (!problem.empty()) {
+      return core::fail(secret_error(where + ": field \"" + field + "\" " + problem +
+                                     "; expected {\"username\": \"...\", \"password\": \"...\"}"));
     }
     *target = found->get<std::string>();
   }

@@ -21,9 +21,10 @@ core::Error reference_error(std::string_view variable, std::string_view what,
 
 }  // namespace
 
-core::Result<core::config::Environment> resolve_references(core::config::Environment environment,
-                                                           const AwsContext& aws,
-                                                           core::Deadline deadline) {
+core::Result<ResolvedEnvironment> resolve_references(core::config::Environment environment,
+                                                     const AwsContext& aws,
+                                                     core::Deadline deadline) {
+  core::config::SensitiveNames sensitive;
   std::unique_ptr<adapters::secrets::SsmClient> ssm;
   std::unique_ptr<adapters::secrets::SecretsManagerClient> secrets;
   for (const std::string_view name : core::config::resolvable_setting_names()) {
@@ -49,6 +50,9 @@ core::Result<core::config::Environment> resolve_references(core::config::Environ
         return core::fail(
             reference_error(name, "cannot read SSM parameter " + arn, parameter.error()));
       }
+      if (parameter->type != "String" && parameter->type != "StringList") {
+        sensitive.emplace(name);  // SecureString, or a type this code does not know: secret
+      }
       found->second = std::move(parameter->value);
       continue;
     }
@@ -70,9 +74,11 @@ core::Result<core::config::Environment> resolve_references(core::config::Environ
       error.service = "config";
       return core::fail(std::move(error));
     }
+    sensitive.emplace(name);
     found->second = std::move(*secret->secret_string);
   }
-  return environment;
+  return ResolvedEnvironment{.environment = std::move(environment),
+                             .sensitive = std::move(sensitive)};
 }
 
 }  // namespace dispatcher::app

@@ -17,7 +17,7 @@ core::Result<StartupConfiguration> load_startup_configuration(
   if (!resolved) {
     return core::fail(std::move(resolved.error()));
   }
-  auto settings = core::config::parse_settings(*resolved);
+  auto settings = core::config::parse_settings(resolved->environment, resolved->sensitive);
   if (!settings) {
     return core::fail(std::move(settings.error()));
   }

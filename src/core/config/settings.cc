@@ -38,21 +38,79 @@ std::string upper(std::string_view text) {
   return result;
 }
 
-/// Collects every problem so one start-up error names them all.
+std::string lower(std::string_view text) {
+  std::string result(text);
+  std::ranges::transform(result, result.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
+
+constexpr std::string_view kValueNotShown = "(secret value not shown)";
+
+/// `what` with every quoted ("...", '...') or braced ({...}) part, where the checks put the values
+/// or the parts of values they show, replaced by kValueNotShown.
+std::string without_quoted_parts(std::string_view what) {
+  std::string result;
+  for (std::size_t at = 0; at < what.size(); ++at) {
+    const char open = what[at];
+    const char close = open == '{' ? '}' : open;
+    const auto end = (open == '"' || open == '\'' || open == '{') ? what.find(close, at + 1)
+                                                                  : std::string_view::npos;
+    if (end == std::string_view::npos) {
+      result += open;
+      continue;
+    }
+    result += kValueNotShown;
+    at = end;
+  }
+  return result;
+}
+
+/// Collects every problem so one start-up error names them all, and keeps secrets out of it: a
+/// problem about a sensitive variable loses every quoted part, and every problem text is scrubbed
+/// of the sensitive variables' values (as given, trimmed and case-folded, the forms the checks
+/// quote), so no check can echo a secret, whichever variable it is about.
 class Problems {
  public:
+  Problems(const Environment& environment, const SensitiveNames& sensitive) {
+    for (const auto& [name, value] : environment) {
+      if (name != "KAFKA_SSL_KEY_PASSWORD" && !sensitive.contains(name)) {
+        continue;
+      }
+      sensitive_names_.insert(name);
+      for (std::string form :
+           {value, trimmed(value), upper(trimmed(value)), lower(trimmed(value))}) {
+        if (!form.empty()) {
+          secret_values_.push_back(std::move(form));
+        }
+      }
+    }
+    // Longest first, so a value that contains another is replaced whole.
+    std::ranges::sort(secret_values_, [](const std::string& left, const std::string& right) {
+      return left.size() > right.size();
+    });
+  }
   void add(std::string_view variable, std::string_view what) {
     if (!text_.empty()) {
       text_ += "; ";
     }
-    text_ += variable;
-    text_ += ' ';
-    text_ += what;
+    std::string problem =
+        std::string(variable) + ' ' +
+        (sensitive_names_.contains(variable) ? without_quoted_parts(what) : std::string(what));
+    for (const std::string& secret : secret_values_) {
+      for (auto at = problem.find(secret); at != std::string::npos;
+           at = problem.find(secret, at + kValueNotShown.size())) {
+        problem.replace(at, secret.size(), kValueNotShown);
+      }
+    }
+    text_ += problem;
   }
   [[nodiscard]] bool empty() const { return text_.empty(); }
   [[nodiscard]] const std::string& text() const { return text_; }
 
  private:
+  SensitiveNames sensitive_names_;
+  std::vector<std::string> secret_values_;
   std::string text_;
 };
 
@@ -211,10 +269,10 @@ PoisonHandling poison_policy_setting(const Environment& environment, Problems& p
 
 const std::vector<std::string_view>& resolvable_setting_names() {
   static const std::vector<std::string_view> kNames = {
-      "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",
-      "KAFKA_TOPIC_OUTPUT",      "SASL_SECRET_NAME",
-      "EVENTS_TABLE_NAME",       "OFFSETS_TABLE_NAME",
-      "KAFKA_SSL_KEY_PASSWORD",  "DISPATCHER_DEAD_LETTER_TOPIC"};
+      // Not SASL_SECRET_NAME: it names (or is the ARN of) the secret that kafka_security reads.
+      "KAFKA_BOOTSTRAP_SERVERS",     "KAFKA_CLIENT_ID",    "KAFKA_TOPIC_OUTPUT",
+      "EVENTS_TABLE_NAME",           "OFFSETS_TABLE_NAME", "KAFKA_SSL_KEY_PASSWORD",
+      "DISPATCHER_DEAD_LETTER_TOPIC"};
   return kNames;
 }
 
@@ -243,8 +301,8 @@ std::optional<ReferenceKind> reference_kind(std::string_view value) {
   return std::nullopt;
 }
 
-Result<Settings> parse_settings(const Environment& environment) {
-  Problems problems;
+Result<Settings> parse_settings(const Environment& environment, const SensitiveNames& sensitive) {
+  Problems problems(environment, sensitive);
   Settings settings;
   settings.kafka_bootstrap_servers = required(environment, "KAFKA_BOOTSTRAP_SERVERS", problems);
   settings.kafka_client_id =

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,10 +85,15 @@ enum class ReferenceKind : unsigned char { kSsmParameter, kSecretsManagerSecret 
 /// or a Secrets Manager secret ARN (arn:<partition>:secretsmanager:...:secret:<name>), says which.
 [[nodiscard]] std::optional<ReferenceKind> reference_kind(std::string_view value);
 
+/// Names of the variables whose values are secret: read from an SSM SecureString parameter or a
+/// Secrets Manager secret (app/reference_resolver.h). KAFKA_SSL_KEY_PASSWORD always is one.
+using SensitiveNames = std::set<std::string, std::less<>>;
+
 /// Reads and validates every setting. On failure the error (code "InvalidConfiguration") lists
-/// every problem found, each naming the variable and what is wrong; values are not echoed for
-/// settings that may hold secrets.
-[[nodiscard]] Result<Settings> parse_settings(const Environment& environment);
+/// every problem found, each naming the variable and what is wrong. The value of a variable in
+/// `sensitive` (or of KAFKA_SSL_KEY_PASSWORD) never appears in the error.
+[[nodiscard]] Result<Settings> parse_settings(const Environment& environment,
+                                              const SensitiveNames& sensitive = {});
 
 [[nodiscard]] std::string_view to_string(LogLevel level);
 [[nodiscard]] std::string_view to_string(SaslMechanism mechanism);

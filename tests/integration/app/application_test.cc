@@ -14,7 +14,9 @@
 #include "app/aws_environment.h"
 #include "app/kafka_security.h"
 #include "app/reference_resolver.h"
+#include "app/startup_configuration.h"
 #include "integration/http/aws_test_support.h"
+#include "integration/http/fault_server.h"
 
 namespace dispatcher::app {
 namespace {
@@ -49,12 +51,13 @@ class MotoFixture : public ::testing::Test {
     return created->output.value("ARN", "");
   }
 
-  /// Creates a SecureString parameter; returns its ARN.
-  std::string create_parameter(const std::string& name, const std::string& value) {
+  /// Creates a parameter (SecureString unless `type` says otherwise); returns its ARN.
+  std::string create_parameter(const std::string& name, const std::string& value,
+                               const std::string& type = "SecureString") {
     auto json = aws_->json_client(adapters::aws::kSsmService, "ssm");
     EXPECT_TRUE(json.has_value());
-    auto created = (*json)->call(
-        "PutParameter", {{"Name", name}, {"Value", value}, {"Type", "SecureString"}}, soon());
+    auto created =
+        (*json)->call("PutParameter", {{"Name", name}, {"Value", value}, {"Type", type}}, soon());
     EXPECT_TRUE(created.has_value()) << created.error().describe();
     return "arn:aws:ssm:us-east-1:123456789012:parameter" + name;
   }
@@ -75,9 +78,55 @@ TEST_F(MotoFixture, ResolvesSettingsGivenAsSsmParameterAndSecretArns) {
   environment["OFFSETS_TABLE_NAME"] = "Offsets";
   const auto resolved = resolve_references(environment, *aws_, soon());
   ASSERT_TRUE(resolved.has_value()) << resolved.error().describe();
-  EXPECT_EQ(resolved->at("KAFKA_TOPIC_OUTPUT"), "orders.events");
-  EXPECT_EQ(resolved->at("EVENTS_TABLE_NAME"), "EventsFromSecret");
-  EXPECT_EQ(resolved->at("OFFSETS_TABLE_NAME"), "Offsets");
+  EXPECT_EQ(resolved->environment.at("KAFKA_TOPIC_OUTPUT"), "orders.events");
+  EXPECT_EQ(resolved->environment.at("EVENTS_TABLE_NAME"), "EventsFromSecret");
+  EXPECT_EQ(resolved->environment.at("OFFSETS_TABLE_NAME"), "Offsets");
+}
+
+TEST_F(MotoFixture, SecureStringAndSecretValuesAreMarkedSensitiveAndPlainParametersAreNot) {
+  const std::string prefix = "/" + testing::unique_name("dispatcher-");
+  auto environment = environment_;
+  environment["KAFKA_CLIENT_ID"] = create_parameter(prefix + "/client", "dispatcher-1", "String");
+  environment["KAFKA_TOPIC_OUTPUT"] = create_parameter(prefix + "/topic", "orders.events");
+  environment["EVENTS_TABLE_NAME"] =
+      create_secret(testing::unique_name("events-table-"), "EventsFromSecret");
+  environment["OFFSETS_TABLE_NAME"] = "Offsets";
+  const auto resolved = resolve_references(environment, *aws_, soon());
+  ASSERT_TRUE(resolved.has_value()) << resolved.error().describe();
+  EXPECT_EQ(resolved->sensitive,
+            core::config::SensitiveNames({"EVENTS_TABLE_NAME", "KAFKA_TOPIC_OUTPUT"}));
+}
+
+TEST_F(MotoFixture, SaslSecretArnIsLeftForTheKafkaSecurityToReadNotResolvedAsASetting) {
+  const std::string arn = create_secret(testing::unique_name("AmazonMSK_arn-"),
+                                        R"({"username": "dispatcher", "password": "s3cr3t"})");
+  auto environment = environment_;
+  environment["SASL_SECRET_NAME"] = arn;
+  const auto resolved = resolve_references(environment, *aws_, soon());
+  ASSERT_TRUE(resolved.has_value()) << resolved.error().describe();
+  // Not EXPECT_EQ: on failure it would print the secret's content.
+  EXPECT_TRUE(resolved->environment.at("SASL_SECRET_NAME") == arn)
+      << "SASL_SECRET_NAME was replaced (by the secret's content, not shown)";
+  EXPECT_TRUE(resolved->sensitive.empty());
+}
+
+TEST_F(MotoFixture, SecureStringSettingRefusedByValidationIsNamedButNotShown) {
+  const std::string value = "dead letter " + testing::unique_name("SecureValue");
+  auto environment = environment_;
+  environment["KAFKA_BOOTSTRAP_SERVERS"] = "b-1.example:9096";
+  environment["KAFKA_TOPIC_OUTPUT"] = "events";
+  environment["EVENTS_TABLE_NAME"] = "Events";
+  environment["OFFSETS_TABLE_NAME"] = "Offsets";
+  environment["DISPATCHER_POISON_POLICY"] = "dead-letter";
+  environment["DISPATCHER_DEAD_LETTER_TOPIC"] =
+      create_parameter("/" + testing::unique_name("dispatcher-") + "/dlq", value);
+  const auto configuration =
+      load_startup_configuration(environment, std::make_shared<core::SystemClock>(), soon());
+  ASSERT_FALSE(configuration.has_value());
+  EXPECT_EQ(configuration.error().code, "InvalidConfiguration");
+  EXPECT_THAT(configuration.error().message,
+              HasSubstr("DISPATCHER_DEAD_LETTER_TOPIC (secret value not shown) is not a legal"));
+  EXPECT_THAT(configuration.error().describe(), Not(HasSubstr("SecureValue")));
 }
 
 TEST_F(MotoFixture, UnreadableReferenceNamesTheVariable) {
@@ -126,6 +175,22 @@ TEST_F(MotoFixture, MissingSaslSecretIsAStartUpErrorNamingTheSetting) {
   EXPECT_THAT(producer.error().message, HasSubstr("ResourceNotFoundException"));
 }
 
+TEST(SaslSecret, WrongTypesAndEmptyFieldsAreNamedByTypeWithoutTheirValues) {
+  const auto number = parse_sasl_secret(R"({"username": "svc", "password": 73310987})", "kafka");
+  ASSERT_FALSE(number.has_value());
+  EXPECT_THAT(number.error().message,
+              HasSubstr("field \"password\" is not a string (JSON number)"));
+  EXPECT_THAT(number.error().describe(), Not(HasSubstr("73310987")));
+  const auto empty = parse_sasl_secret(R"({"username": "", "password": "hunter2"})", "kafka");
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_THAT(empty.error().message, HasSubstr("field \"username\" is empty"));
+  EXPECT_THAT(empty.error().describe(), Not(HasSubstr("hunter2")));
+  const auto array = parse_sasl_secret(R"(["svc", "hunter2"])", "kafka");
+  ASSERT_FALSE(array.has_value());
+  EXPECT_THAT(array.error().message, HasSubstr("is not a JSON object"));
+  EXPECT_THAT(array.error().describe(), Not(HasSubstr("hunter2")));
+}
+
 TEST(SaslSecret, NonJsonSecretIsRefusedWithoutShowingItsText) {
   const auto credentials = parse_sasl_secret("hunter2-plain-password", "kafka");
   ASSERT_FALSE(credentials.has_value());
@@ -168,6 +233,45 @@ TEST(Application, MissingRegionFailsStartUp) {
   const auto application = Application::create({}, logger);
   ASSERT_FALSE(application.has_value());
   EXPECT_THAT(application.error().message, HasSubstr("AWS_REGION"));
+}
+
+TEST(Application, ReadsTheSaslSecretGivenAsItsArnExactlyOnceAtStartUp) {
+  testing::FaultServer secrets_manager;
+  const std::string arn =
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_once-Ab12Cd";
+  secrets_manager.script(
+      nlohmann::json::array(),
+      {{"kind", "ok"},
+       {"body",
+        {{"ARN", arn},
+         {"Name", "AmazonMSK_once"},
+         {"SecretString", R"({"username": "dispatcher", "password": "once-only"})"}}}});
+  std::vector<std::string> lines;
+  core::observability::Logger logger(
+      "test", core::config::LogLevel::kInfo,
+      [&lines](std::string_view line) { lines.emplace_back(line); },
+      [] { return std::chrono::system_clock::now(); });
+  // The producer is created without a broker; librdkafka connects in the background.
+  const auto application = Application::create({{"AWS_REGION", "us-east-1"},
+                                                {"AWS_ACCESS_KEY_ID", "local"},
+                                                {"AWS_SECRET_ACCESS_KEY", "local"},
+                                                {"AWS_ENDPOINT_URL", secrets_manager.url()},
+                                                {"KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"},
+                                                {"KAFKA_TOPIC_OUTPUT", "events"},
+                                                {"EVENTS_TABLE_NAME", "Events"},
+                                                {"OFFSETS_TABLE_NAME", "Offsets"},
+                                                {"SASL_SECRET_NAME", arn}},
+                                               logger);
+  ASSERT_TRUE(application.has_value()) << application.error().describe();
+  std::vector<std::string> secret_ids;
+  const nlohmann::json log = secrets_manager.log();
+  for (const auto& request : log["requests"]) {
+    if (request["headers"].value("x-amz-target", "") == "secretsmanager.GetSecretValue") {
+      secret_ids.push_back(
+          nlohmann::json::parse(request["body"].get<std::string>()).value("SecretId", ""));
+    }
+  }
+  EXPECT_EQ(secret_ids, std::vector<std::string>{arn}) << log.dump();
 }
 
 }  // namespace

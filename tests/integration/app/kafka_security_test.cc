@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "adapters/aws/json_client.h"
 #include "adapters/kafka/kafka_publisher.h"
+#include "app/startup_configuration.h"
 #include "core/aws/msk_iam_token.h"
 #include "core/encoding/base64.h"
 #include "integration/http/aws_test_support.h"
@@ -300,6 +302,66 @@ TEST(KafkaSecureBroker, ScramSha512WithTheSecretServedByMotoPublishes) {
   PublishResult result;
   publish_one(std::move(*producer), result);
   EXPECT_FALSE(result.error) << result.error->describe() << "\n" << result.log.all();
+}
+
+/// Starts up from the environment as the Lambda does, with SASL_SECRET_NAME = `secret_id(ARN)` of
+/// a fresh SCRAM secret in moto, and publishes one message to the secure broker.
+void publish_with_secret_referenced_as(
+    const std::function<std::string(const std::string& arn)>& secret_id) {
+  const std::string moto = testing::stack_variable("STACK_MOTO_ENDPOINT");
+  core::config::Environment environment = {
+      {"AWS_REGION", "us-east-1"},
+      {"AWS_ACCESS_KEY_ID", "local"},
+      {"AWS_SECRET_ACCESS_KEY", "local"},
+      {"AWS_ENDPOINT_URL_SECRETS_MANAGER", moto},
+      {"AWS_ENDPOINT_URL_SSM", moto},
+      {"KAFKA_BOOTSTRAP_SERVERS", testing::stack_variable("STACK_KAFKA_SECURE_BOOTSTRAP")},
+      {"KAFKA_CLIENT_ID", "security-it-arn"},
+      {"KAFKA_TOPIC_OUTPUT", "unused"},
+      {"KAFKA_SSL_CA_LOCATION", testing::stack_variable("STACK_KAFKA_CA")},
+      {"KAFKA_ALLOW_AUTO_CREATE_TOPICS", "true"},
+      {"EVENTS_TABLE_NAME", "Events"},
+      {"OFFSETS_TABLE_NAME", "Offsets"}};
+  auto aws = AwsContext::create(environment, std::make_shared<core::SystemClock>());
+  ASSERT_TRUE(aws.has_value()) << aws.error().describe();
+  auto json = (*aws)->json_client(adapters::aws::kSecretsManagerService, "secretsmanager");
+  ASSERT_TRUE(json.has_value());
+  const nlohmann::json secret = {
+      {"username", testing::stack_variable("STACK_KAFKA_SCRAM_USER")},
+      {"password", testing::stack_variable("STACK_KAFKA_SCRAM_PASSWORD")}};
+  auto created = (*json)->call(
+      "CreateSecret",
+      {{"Name", testing::unique_name("AmazonMSK_arn-it-")}, {"SecretString", secret.dump()}},
+      testing::deadline_in(milliseconds(30000)));
+  ASSERT_TRUE(created.has_value()) << created.error().describe();
+  environment["SASL_SECRET_NAME"] = secret_id(created->output.value("ARN", ""));
+
+  auto configuration =
+      load_startup_configuration(environment, std::make_shared<core::SystemClock>(),
+                                 testing::deadline_in(milliseconds(30000)));
+  ASSERT_TRUE(configuration.has_value()) << configuration.error().describe();
+  // Not EXPECT_EQ: on failure it would print the secret's content.
+  EXPECT_TRUE(configuration->settings.sasl_secret_name == environment["SASL_SECRET_NAME"])
+      << "SASL_SECRET_NAME was replaced by something else (not shown: it may be the secret)";
+  auto producer = kafka_producer_settings(configuration->settings, *configuration->aws,
+                                          testing::deadline_in(milliseconds(30000)));
+  ASSERT_TRUE(producer.has_value()) << producer.error().describe();
+  PublishResult result;
+  publish_one(std::move(*producer), result);
+  EXPECT_FALSE(result.error) << result.error->describe() << "\n" << result.log.all();
+}
+
+TEST(KafkaSecureBroker, SaslSecretGivenAsItsFullArnStartsUpAndPublishes) {
+  publish_with_secret_referenced_as([](const std::string& arn) { return arn; });
+}
+
+TEST(KafkaSecureBroker, SaslSecretGivenAsAPartialArnWithoutTheRandomSuffixStartsUpAndPublishes) {
+  publish_with_secret_referenced_as([](const std::string& arn) {
+    // Secrets Manager appends "-" and six random characters to the name in the ARN.
+    EXPECT_GT(arn.size(), 7U);
+    EXPECT_EQ(arn[arn.size() - 7], '-') << arn;
+    return arn.substr(0, arn.size() - 7);
+  });
 }
 
 TEST(KafkaSecureBroker, ScramSha256Publishes) {

@@ -258,4 +258,37 @@ TEST(Settings, TopicTemplateIsValidatedAtStartUp) {
               HasSubstr("KAFKA_TOPIC_OUTPUT unknown placeholder {tenant}"));
 }
 
+TEST(Settings, SensitiveValuesAreNeverEchoedWhicheverCheckRefusesThem) {
+  auto environment = minimal_environment();
+  environment["DISPATCHER_POISON_POLICY"] = "dead-letter";
+  environment["DISPATCHER_DEAD_LETTER_TOPIC"] = " dead letter Hunter2Secret\n";
+  environment["KAFKA_TOPIC_OUTPUT"] = "events.{Hunter3Secret}";
+  const auto shown = parse_settings(environment);
+  ASSERT_FALSE(shown.has_value());
+  // Not sensitive: the values help the operator.
+  EXPECT_THAT(shown.error().message, HasSubstr("Hunter2Secret"));
+  EXPECT_THAT(shown.error().message, HasSubstr("Hunter3Secret"));
+
+  const auto hidden =
+      parse_settings(environment, {"DISPATCHER_DEAD_LETTER_TOPIC", "KAFKA_TOPIC_OUTPUT"});
+  ASSERT_FALSE(hidden.has_value());
+  EXPECT_THAT(hidden.error().message,
+              HasSubstr("DISPATCHER_DEAD_LETTER_TOPIC (secret value not shown) is not a legal"));
+  EXPECT_THAT(hidden.error().message, HasSubstr("KAFKA_TOPIC_OUTPUT unknown placeholder"));
+  EXPECT_THAT(hidden.error().message, Not(HasSubstr("Hunter2")));
+  EXPECT_THAT(hidden.error().message, Not(HasSubstr("Hunter3")));
+}
+
+TEST(Settings, SensitiveValueIsScrubbedFromProblemsOfOtherVariables) {
+  auto environment = minimal_environment();
+  environment["EVENTS_TABLE_NAME"] = "SharedHunter4Name";
+  environment["OFFSETS_TABLE_NAME"] = "SharedHunter4Name";
+  environment["LOG_LEVEL"] = "SharedHunter4Name";
+  const auto settings = parse_settings(environment, {"EVENTS_TABLE_NAME"});
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("LOG_LEVEL must be one of"));
+  EXPECT_THAT(settings.error().message, Not(HasSubstr("HUNTER4")));
+  EXPECT_THAT(settings.error().message, Not(HasSubstr("Hunter4")));
+}
+
 }  // namespace dispatcher::core::config
