@@ -374,7 +374,7 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
   {
     // A sixth of the function's memory: the items read, the messages made from them and
     // librdkafka's copies of those are each about this much, beside the process's own ~30 MB.
-    Problems ignored;
+    Problems ignored(Environment{}, SensitiveNames{});
     const auto memory_megabytes = integer_setting<std::size_t>(
         environment, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1, 1'000'000, ignored);
     const std::size_t fallback = memory_megabytes > 0
