@@ -15,8 +15,9 @@ namespace dispatcher::adapters::kafka {
 class ProducerContext;
 
 /// Publishes runs of messages through one idempotent librdkafka producer (acks=all, at most 5
-/// requests in flight), kept for the life of the process. Delivery reports are the only proof of
-/// delivery. Not thread-safe: one publish() at a time.
+/// requests in flight, gapless guarantee), kept until a purge or a fatal error makes it start a
+/// new one. Delivery reports are the only proof of delivery. Not thread-safe: one publish() at a
+/// time.
 class KafkaPublisher final : public core::dispatch::Publisher {
  public:
   /// Checks `settings` and creates the producer now, so bad settings fail at start-up.
