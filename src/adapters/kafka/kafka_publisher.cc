@@ -378,6 +378,20 @@ std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> 
   for (std::size_t run = 0; run < runs.size(); ++run) {
     progress[run].settled = runs[run].messages.empty();
   }
+  // The producer is ready (and its token fresh) even for a wave with nothing to send, so a
+  // broken or stale one is replaced between invocations rather than inside a busy one.
+  if (rebuild_before_next_wave_ || !producer_) {
+    if (auto built = build_producer(ProducerMode::kBatching); !built) {
+      std::vector<PublishOutcome> outcomes(runs.size());
+      for (std::size_t run = 0; run < runs.size(); ++run) {
+        if (!runs[run].messages.empty()) {
+          outcomes[run].error = as_retryable(built.error());  // the settings worked at start-up
+        }
+      }
+      return outcomes;
+    }
+  }
+  refresh_token_if_needed();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     // Messages of refused batches go first, alone; the rest follows batched as usual.
     std::vector<Segment> segments;
@@ -434,12 +448,7 @@ void KafkaPublisher::publish_segments(std::span<const PublishRun> runs,
                                       std::span<const Segment> segments, ProducerMode mode,
                                       core::Deadline purge_at, core::Deadline deadline,
                                       std::vector<RunProgress>& progress) {
-  // librdkafka refreshes the token on its own clock, which does not run while a Lambda is frozen:
-  // after a thaw the token may already have expired, so make a fresh one before sending.
-  if (context_->has_token_provider() &&
-      context_->token_needs_refresh(std::chrono::system_clock::now())) {
-    context_->refresh_token(*producer_);
-  }
+  refresh_token_if_needed();
 
   std::vector<std::size_t> first_tag(segments.size());
   std::size_t message_count = 0;
@@ -579,6 +588,15 @@ void KafkaPublisher::publish_segments(std::span<const PublishRun> runs,
       // Purged at the deadline: the brokers' last error (e.g. authentication) is the reason.
       state.error->message += " (last broker error " + context_->last_broker_error() + ")";
     }
+  }
+}
+
+void KafkaPublisher::refresh_token_if_needed() {
+  // librdkafka refreshes the token on its own clock, which does not run while a Lambda is frozen:
+  // after a thaw the token may already have expired, so make a fresh one before sending.
+  if (context_->has_token_provider() &&
+      context_->token_needs_refresh(std::chrono::system_clock::now())) {
+    context_->refresh_token(*producer_);
   }
 }
 

@@ -71,6 +71,9 @@ class KafkaPublisher final : public core::dispatch::Publisher {
                         core::Deadline purge_at, core::Deadline deadline,
                         std::vector<RunProgress>& progress);
 
+  // Gives the producer a new SASL/OAUTHBEARER token when the last one is (nearly) expired.
+  void refresh_token_if_needed();
+
   // Waits for the reports of the wave until `purge_at`, then purges what is left and serves the
   // purged reports until `deadline`.
   void await_reports(core::Deadline purge_at, core::Deadline deadline);
