@@ -30,8 +30,9 @@ constexpr milliseconds kPurgeReserve{200};
 // are purged (a purged in-flight message may have been stored: re-sending it is a duplicate).
 constexpr milliseconds kFatalInFlightWait{500};
 // Attempts within one publish(): each attempt after the first follows a refused batch or a
-// gapless stop and settles at least one message, so this only bounds a pathological wave.
-constexpr int kMaxAttempts = 16;
+// gapless stop and settles at least one message, and all of them end at the purge; this only
+// bounds a pathological wave.
+constexpr int kMaxAttempts = 10000;
 // Serve delivery reports this often while enqueueing a large wave, so the report queue stays short.
 constexpr std::size_t kPollEveryMessages = 1000;
 constexpr std::size_t kErrorTextSize = 512;
@@ -393,12 +394,16 @@ std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> 
   }
   refresh_token_if_needed();
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    // Messages of refused batches go first, alone; the rest follows batched as usual.
+    // Messages of refused batches go first, alone, and one per run at a time: nothing of a run may
+    // be on the wire behind a message whose verdict is pending, because a broker takes any first
+    // sequence number from a producer it has no state for (a new producer after a stop), so the
+    // gapless guarantee alone would not keep the next message back. The rest follows batched.
     std::vector<Segment> segments;
     for (std::size_t run = 0; run < runs.size(); ++run) {
       const RunProgress& state = progress[run];
       if (!state.settled && state.alone_until > state.delivered) {
-        segments.push_back(Segment{.run = run, .first = state.delivered, .end = state.alone_until});
+        segments.push_back(
+            Segment{.run = run, .first = state.delivered, .end = state.delivered + 1});
       }
     }
     const ProducerMode mode =

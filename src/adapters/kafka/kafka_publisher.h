@@ -40,8 +40,9 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   /// or sent later. The producer keeps the gapless guarantee: once a message of a partition fails,
   /// no later message of that partition is delivered by the same producer; it stops (fatal), and
   /// the messages it stopped with are sent again in the same call on a new producer. A message
-  /// the broker refuses for good with its batch is sent again alone (one message per request)
-  /// before it is reported permanent, so messages batched with an oversized one are delivered.
+  /// the broker refuses for good with its batch is sent again alone (one message per request, the
+  /// next message of its run only after its verdict) before it is reported permanent, so messages
+  /// batched with an oversized one are delivered.
   /// Outcome i: the length of the prefix of runs[i] confirmed by successful reports, and the
   /// error of the first message that was not (service "kafka", code = librdkafka's error name,
   /// classified once in kafka_error_kind): permanent only for a message refused alone, or

@@ -190,6 +190,27 @@ TEST_F(KafkaPublisherBroker, BatchRefusedByTheTopicLimitFailsOnlyTheMessageTooLa
   }
 }
 
+TEST_F(KafkaPublisherBroker, NothingOfARunFollowsItsFirstMessageWhenTheBrokerRefusesIt) {
+  // The refused message is the first a new producer sends to the partition: the broker, which has
+  // no state for that producer yet, would take the next message of the run as a first one, so the
+  // publisher must not have it on the wire behind the refused one.
+  const std::string topic = unique_topic("first-refused");
+  constexpr std::size_t kTopicLimit = 3000;
+  testing::create_broker_topic(bootstrap_, topic, 1,
+                               {{"max.message.bytes", std::to_string(kTopicLimit)}});
+  PublishRun run = numbered_run(topic, "big", 0, 3);
+  run.messages[0].value = std::string(kTopicLimit * 3, 'x');
+  const std::vector<PublishRun> runs{run};
+
+  const auto outcomes = publisher_->publish(runs, deadline_in(kDeadline));
+
+  EXPECT_EQ(outcomes[0].delivered, 0U);
+  ASSERT_TRUE(outcomes[0].error.has_value());
+  EXPECT_EQ(outcomes[0].error->code, "MSG_SIZE_TOO_LARGE") << outcomes[0].error->describe();
+  EXPECT_FALSE(outcomes[0].error->retryable());
+  EXPECT_EQ(stored_message_count(bootstrap_, topic), 0);
+}
+
 TEST_F(KafkaPublisherBroker, EmptyWaveAndEmptyRunsDeliverNothingWithoutError) {
   const std::vector<PublishRun> runs{PublishRun{}, PublishRun{}};
   const auto outcomes = publisher_->publish(runs, deadline_in(kDeadline));
