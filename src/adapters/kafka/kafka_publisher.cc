@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "adapters/kafka/kafka_error.h"
@@ -22,8 +23,16 @@ using std::chrono::milliseconds;
 
 // The longest single wait, so a fatal error is noticed soon after it is raised.
 constexpr milliseconds kWaitSlice{100};
-// How long purged messages' reports may take to arrive; they are produced locally, at once.
-constexpr milliseconds kPurgeReportGrace{2000};
+// The end of every publish() reserved for purging what is left and serving the purged messages'
+// reports (librdkafka makes them locally, at once); at most a quarter of a short budget.
+constexpr milliseconds kPurgeReserve{200};
+// After a fatal error: how long in-flight requests may still bring their real outcome before they
+// are purged (a purged in-flight message may have been stored: re-sending it is a duplicate).
+constexpr milliseconds kFatalInFlightWait{500};
+// Attempts within one publish(): each attempt after the first follows a refused batch or a
+// gapless stop and settles at least one message, and all of them end at the purge; this only
+// bounds a pathological wave.
+constexpr int kMaxAttempts = 10000;
 // Serve delivery reports this often while enqueueing a large wave, so the report queue stays short.
 constexpr std::size_t kPollEveryMessages = 1000;
 constexpr std::size_t kErrorTextSize = 512;
@@ -34,6 +43,13 @@ static_assert(sizeof(std::uintptr_t) >= sizeof(std::uint64_t),
 int wait_milliseconds(std::chrono::steady_clock::duration remaining, milliseconds cap) {
   const auto wait =
       std::clamp(std::chrono::ceil<milliseconds>(remaining), milliseconds::zero(), cap);
+  return static_cast<int>(wait.count());
+}
+
+// Rounded down, for the last waits before the deadline itself.
+int wait_milliseconds_floor(std::chrono::steady_clock::duration remaining, milliseconds cap) {
+  const auto wait =
+      std::clamp(std::chrono::floor<milliseconds>(remaining), milliseconds::zero(), cap);
   return static_cast<int>(wait.count());
 }
 
@@ -163,6 +179,11 @@ void on_delivery_report(rd_kafka_t* /*producer*/, const rd_kafka_message_t* mess
 }
 
 void on_log(const rd_kafka_t* producer, int level, const char* facility, const char* text) {
+  const std::string_view line(text);
+  if (std::string_view(facility) == "CONFWARN" &&
+      line.find("enable.gapless.guarantee is experimental") != std::string_view::npos) {
+    return;  // set on purpose, on every producer: a warning at each rebuild would be noise
+  }
   const auto* context = static_cast<const ProducerContext*>(rd_kafka_opaque(producer));
   context->log(level, facility, text);
 }
@@ -219,6 +240,50 @@ bool is_purged(rd_kafka_resp_err_t error) {
   return error == RD_KAFKA_RESP_ERR__PURGE_QUEUE || error == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
 }
 
+// Errors a message gets because the producer's idempotence state broke, not because of it.
+bool is_producer_state_error(rd_kafka_resp_err_t error) {
+  return is_purged(error) || error == RD_KAFKA_RESP_ERR__FATAL ||
+         error == RD_KAFKA_RESP_ERR__GAPLESS_GUARANTEE ||
+         error == RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+         error == RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID ||
+         error == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+// The settings of the producer that sends messages of a refused batch again, one per request, so
+// the broker's verdict is about that message alone.
+constexpr std::array<std::pair<const char*, const char*>, 3> kOneMessagePerRequest{{
+    {"batch.num.messages", "1"},
+    {"linger.ms", "0"},
+    {"max.in.flight.requests.per.connection", "1"},
+}};
+
+core::Error as_retryable(core::Error error) {
+  error.kind = core::ErrorKind::kRetryable;
+  return error;
+}
+
+}  // namespace
+
+// What is left to do for one run within a publish().
+struct KafkaPublisher::RunProgress {
+  std::size_t delivered = 0;
+  // messages [delivered, alone_until) were refused in a batch: they are sent again one per request
+  // before any of them is called permanent.
+  std::size_t alone_until = 0;
+  bool settled = false;
+  // The outcome's error: final once settled; before that, what to report if no time is left.
+  std::optional<core::Error> error;
+};
+
+// A part of a run handed to librdkafka in one attempt: runs[run].messages[first, end).
+struct KafkaPublisher::Segment {
+  std::size_t run = 0;
+  std::size_t first = 0;
+  std::size_t end = 0;
+};
+
+namespace {
+
 std::string describe_message(std::size_t run_index, std::size_t message_index,
                              const OutgoingMessage& message) {
   return "message " + std::to_string(message_index) + " of run " + std::to_string(run_index) +
@@ -252,7 +317,7 @@ core::Result<std::unique_ptr<KafkaPublisher>> KafkaPublisher::create(ProducerSet
   }
   std::unique_ptr<KafkaPublisher> publisher(
       new KafkaPublisher(std::move(settings), std::move(context)));
-  if (auto built = publisher->build_producer(); !built) {
+  if (auto built = publisher->build_producer(ProducerMode::kBatching); !built) {
     return core::fail(built.error());
   }
   return publisher;
@@ -263,11 +328,21 @@ KafkaPublisher::KafkaPublisher(ProducerSettings settings, std::unique_ptr<Produc
 
 KafkaPublisher::~KafkaPublisher() = default;
 
-core::Status KafkaPublisher::build_producer() {
+core::Status KafkaPublisher::build_producer(ProducerMode mode) {
   producer_.reset();  // the old one first, so its last log lines come before the new one's
   auto conf = make_producer_config(settings_);
   if (!conf) {
     return core::fail(conf.error());
+  }
+  if (mode == ProducerMode::kOneMessagePerRequest) {
+    for (const auto& [name, value] : kOneMessagePerRequest) {
+      std::array<char, kErrorTextSize> refused{};
+      if (rd_kafka_conf_set(conf->get(), name, value, refused.data(), refused.size()) !=
+          RD_KAFKA_CONF_OK) {
+        return core::fail(settings_error(std::string("Kafka property \"") + name +
+                                         "\" was refused by librdkafka: " + refused.data()));
+      }
+    }
   }
   rd_kafka_conf_set_opaque(conf->get(), context_.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), on_delivery_report);
@@ -284,62 +359,133 @@ core::Status KafkaPublisher::build_producer() {
   }
   static_cast<void>(conf->release());  // rd_kafka_new took it
   producer_ = std::move(producer);
+  producer_mode_ = mode;
   rebuild_before_next_wave_ = false;
   return {};
 }
 
 std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> runs,
                                                     core::Deadline deadline) {
-  std::vector<PublishOutcome> outcomes(runs.size());
+  // Everything, purge and its reports included, fits before `deadline`: the purge is reserved
+  // inside the budget, not added after it.
+  const auto started = clock_.now();
+  const auto reserve = std::clamp(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>((deadline - started) / 4),
+      std::chrono::steady_clock::duration::zero(),
+      std::chrono::steady_clock::duration(kPurgeReserve));
+  const core::Deadline purge_at = deadline - reserve;
+
+  std::vector<RunProgress> progress(runs.size());
+  for (std::size_t run = 0; run < runs.size(); ++run) {
+    progress[run].settled = runs[run].messages.empty();
+  }
+  // The producer is ready (and its token fresh) even for a wave with nothing to send, so a
+  // broken or stale one is replaced between invocations rather than inside a busy one.
   if (rebuild_before_next_wave_ || !producer_) {
-    if (auto built = build_producer(); !built) {
-      core::Error error = built.error();
-      error.kind = core::ErrorKind::kRetryable;  // the same settings worked at start-up
-      for (PublishOutcome& outcome : outcomes) {
-        outcome.error = error;
+    if (auto built = build_producer(ProducerMode::kBatching); !built) {
+      std::vector<PublishOutcome> outcomes(runs.size());
+      for (std::size_t run = 0; run < runs.size(); ++run) {
+        if (!runs[run].messages.empty()) {
+          outcomes[run].error = as_retryable(built.error());  // the settings worked at start-up
+        }
       }
       return outcomes;
     }
   }
-
-  // librdkafka refreshes the token on its own clock, which does not run while a Lambda is frozen:
-  // after a thaw the token may already have expired, so make a fresh one before sending.
-  if (context_->has_token_provider() &&
-      context_->token_needs_refresh(std::chrono::system_clock::now())) {
-    context_->refresh_token(*producer_);
+  refresh_token_if_needed();
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    // Messages of refused batches go first, alone, and one per run at a time: nothing of a run may
+    // be on the wire behind a message whose verdict is pending, because a broker takes any first
+    // sequence number from a producer it has no state for (a new producer after a stop), so the
+    // gapless guarantee alone would not keep the next message back. The rest follows batched.
+    std::vector<Segment> segments;
+    for (std::size_t run = 0; run < runs.size(); ++run) {
+      const RunProgress& state = progress[run];
+      if (!state.settled && state.alone_until > state.delivered) {
+        segments.push_back(
+            Segment{.run = run, .first = state.delivered, .end = state.delivered + 1});
+      }
+    }
+    const ProducerMode mode =
+        segments.empty() ? ProducerMode::kBatching : ProducerMode::kOneMessagePerRequest;
+    if (segments.empty()) {
+      for (std::size_t run = 0; run < runs.size(); ++run) {
+        if (!progress[run].settled) {
+          segments.push_back(Segment{
+              .run = run, .first = progress[run].delivered, .end = runs[run].messages.size()});
+        }
+      }
+    }
+    if (segments.empty() || clock_.now() >= purge_at) {
+      break;
+    }
+    if (rebuild_before_next_wave_ || !producer_ || producer_mode_ != mode) {
+      if (auto built = build_producer(mode); !built) {
+        // The same settings worked at start-up.
+        for (const Segment& segment : segments) {
+          progress[segment.run].error = as_retryable(built.error());
+          progress[segment.run].settled = true;
+        }
+        break;
+      }
+    }
+    publish_segments(runs, segments, mode, purge_at, deadline, progress);
   }
 
-  std::vector<std::size_t> first_index(runs.size());
-  std::size_t message_count = 0;
+  std::vector<PublishOutcome> outcomes(runs.size());
   for (std::size_t run = 0; run < runs.size(); ++run) {
-    first_index[run] = message_count;
-    message_count += runs[run].messages.size();
+    RunProgress& state = progress[run];
+    outcomes[run].delivered = state.delivered;
+    if (state.delivered < runs[run].messages.size()) {
+      outcomes[run].error =
+          state.error ? std::move(state.error)
+                      : kafka_error(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                    "no time was left to send " +
+                                        describe_message(run, state.delivered,
+                                                         runs[run].messages[state.delivered]) +
+                                        " before the deadline");
+    }
+  }
+  return outcomes;
+}
+
+void KafkaPublisher::publish_segments(std::span<const PublishRun> runs,
+                                      std::span<const Segment> segments, ProducerMode mode,
+                                      core::Deadline purge_at, core::Deadline deadline,
+                                      std::vector<RunProgress>& progress) {
+  refresh_token_if_needed();
+
+  std::vector<std::size_t> first_tag(segments.size());
+  std::size_t message_count = 0;
+  for (std::size_t index = 0; index < segments.size(); ++index) {
+    first_tag[index] = message_count;
+    message_count += segments[index].end - segments[index].first;
   }
   context_->begin_wave(message_count);
 
-  // enqueued[run]: how many messages of the run were handed to librdkafka; enqueue_error[run]:
-  // why the next one was not.
-  std::vector<std::size_t> enqueued(runs.size(), 0);
-  std::vector<std::optional<core::Error>> enqueue_error(runs.size());
+  // enqueued[i]: how many messages of segment i were handed to librdkafka; enqueue_error[i]: why
+  // the next one was not.
+  std::vector<std::size_t> enqueued(segments.size(), 0);
+  std::vector<std::optional<rd_kafka_resp_err_t>> enqueue_error(segments.size());
   std::size_t since_poll = 0;
-  for (std::size_t run = 0; run < runs.size(); ++run) {
-    const auto& messages = runs[run].messages;
-    for (std::size_t index = 0; index < messages.size(); ++index) {
-      void* tag = context_->tag(first_index[run] + index);
-      rd_kafka_resp_err_t error = enqueue(*producer_, messages[index], tag);
-      // A full local queue drains as reports arrive: serve them and try again until the deadline.
-      while (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && clock_.now() < deadline) {
-        rd_kafka_poll(producer_.get(), wait_milliseconds(deadline - clock_.now(), kWaitSlice));
-        error = enqueue(*producer_, messages[index], tag);
+  for (std::size_t index = 0; index < segments.size(); ++index) {
+    const Segment& segment = segments[index];
+    const auto& messages = runs[segment.run].messages;
+    for (std::size_t message = segment.first; message < segment.end; ++message) {
+      void* tag = context_->tag(first_tag[index] + (message - segment.first));
+      rd_kafka_resp_err_t error = enqueue(*producer_, messages[message], tag);
+      // A full local queue drains as reports arrive: serve them and try again until the purge.
+      while (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && clock_.now() < purge_at) {
+        rd_kafka_poll(producer_.get(), wait_milliseconds(purge_at - clock_.now(), kWaitSlice));
+        error = enqueue(*producer_, messages[message], tag);
       }
       if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
         // Nothing after this message may be enqueued, or it could overtake it.
-        enqueue_error[run] = kafka_error(
-            error, "enqueueing " + describe_message(run, index, messages[index]) + " failed");
+        enqueue_error[index] = error;
         break;
       }
       context_->expect_report();
-      ++enqueued[run];
+      ++enqueued[index];
       if (++since_poll == kPollEveryMessages) {
         since_poll = 0;
         rd_kafka_poll(producer_.get(), 0);
@@ -347,7 +493,7 @@ std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> 
     }
   }
 
-  await_reports(deadline);
+  await_reports(purge_at, deadline);
 
   std::array<char, kErrorTextSize> fatal_text{};
   const rd_kafka_resp_err_t fatal =
@@ -359,59 +505,130 @@ std::vector<PublishOutcome> KafkaPublisher::publish(std::span<const PublishRun> 
   if (fatal != RD_KAFKA_RESP_ERR_NO_ERROR) {
     rebuild_before_next_wave_ = true;
   }
+  // The gapless guarantee stopped the producer after one message failed for good: the messages
+  // it stopped with it are sent again by the next attempt, on a new producer.
+  const bool gapless_stop = fatal == RD_KAFKA_RESP_ERR__GAPLESS_GUARANTEE;
 
-  for (std::size_t run = 0; run < runs.size(); ++run) {
-    const auto& messages = runs[run].messages;
-    PublishOutcome& outcome = outcomes[run];
-    while (outcome.delivered < enqueued[run]) {
-      const auto& report = context_->report(first_index[run] + outcome.delivered);
-      if (report.arrived && report.error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        ++outcome.delivered;
-        continue;
+  for (std::size_t index = 0; index < segments.size(); ++index) {
+    const Segment& segment = segments[index];
+    const auto& messages = runs[segment.run].messages;
+    RunProgress& state = progress[segment.run];
+    std::size_t confirmed = 0;
+    while (confirmed < enqueued[index]) {
+      const auto& report = context_->report(first_tag[index] + confirmed);
+      if (!report.arrived || report.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        break;
       }
-      const std::string what =
-          describe_message(run, outcome.delivered, messages[outcome.delivered]);
-      if (!fatal_reason.empty() && (!report.arrived || is_purged(report.error))) {
-        // Purged because the producer broke, not because of the deadline: say so.
-        outcome.error = kafka_error(RD_KAFKA_RESP_ERR__FATAL, what + " not delivered");
-      } else if (!report.arrived) {
-        outcome.error = kafka_error(RD_KAFKA_RESP_ERR__TIMED_OUT,
-                                    "no delivery report for " + what + " even after purging");
+      ++confirmed;
+    }
+    state.delivered = segment.first + confirmed;
+    if (state.delivered == segment.end) {
+      state.error.reset();
+      state.settled = state.delivered == messages.size();
+      continue;
+    }
+    const std::string what =
+        describe_message(segment.run, state.delivered, messages[state.delivered]);
+    if (confirmed == enqueued[index]) {
+      // Not enqueued: the error came from librdkafka's own checks.
+      const rd_kafka_resp_err_t error = *enqueue_error[index];
+      if (gapless_stop && is_producer_state_error(error)) {
+        state.error = as_retryable(kafka_error(error, "enqueueing " + what +
+                                                          " failed (producer "
+                                                          "stopped: " +
+                                                          fatal_reason + ")"));
       } else {
-        outcome.error = kafka_error(report.error, "delivery of " + what + " failed");
+        state.error = kafka_error(error, "enqueueing " + what + " failed");
+        state.settled = true;
       }
-      if ((!report.arrived || is_purged(report.error)) && !context_->last_broker_error().empty()) {
-        // Purged at the deadline: the brokers' last error (e.g. authentication) is the reason.
-        outcome.error->message += " (last broker error " + context_->last_broker_error() + ")";
+      continue;
+    }
+    const auto& report = context_->report(first_tag[index] + confirmed);
+    const bool refused = report.arrived && !is_producer_state_error(report.error) &&
+                         kafka_error_kind(report.error) == core::ErrorKind::kPermanent;
+    if (refused && mode == ProducerMode::kBatching) {
+      // The broker judges a whole batch: the refusal may be a neighbour's. Every message of the
+      // segment it refused is sent again alone before any is called permanent.
+      std::size_t last_refused = confirmed;
+      for (std::size_t later = confirmed; later < enqueued[index]; ++later) {
+        const auto& later_report = context_->report(first_tag[index] + later);
+        if (later_report.arrived &&
+            kafka_error_kind(later_report.error) == core::ErrorKind::kPermanent) {
+          last_refused = later;
+        }
       }
-      break;
+      state.alone_until = segment.first + last_refused + 1;
+      state.error = as_retryable(kafka_error(
+          report.error, "delivery of " + what +
+                            " was refused with its batch and could not be retried alone before "
+                            "the deadline"));
+      continue;
     }
-    if (!outcome.error && outcome.delivered < messages.size()) {
-      outcome.error = enqueue_error[run];
+    if (refused) {
+      // Sent alone and refused: this message is the cause.
+      state.error = kafka_error(report.error, "delivery of " + what + " failed (sent alone)");
+      state.settled = true;
+      continue;
     }
-    if (outcome.error && !fatal_reason.empty() &&
-        outcome.error->code == rd_kafka_err2name(RD_KAFKA_RESP_ERR__FATAL)) {
-      outcome.error->message += " (producer fatal error " + fatal_reason + ")";
+    if (gapless_stop && (!report.arrived || is_producer_state_error(report.error))) {
+      state.error = as_retryable(
+          kafka_error(RD_KAFKA_RESP_ERR__FATAL,
+                      what + " not delivered: the producer stopped after another message failed (" +
+                          fatal_reason + ")"));
+      continue;
+    }
+    state.settled = true;
+    if (!fatal_reason.empty() && (!report.arrived || is_purged(report.error))) {
+      // Purged because the producer broke, not because of the deadline: say so.
+      state.error =
+          kafka_error(RD_KAFKA_RESP_ERR__FATAL,
+                      what + " not delivered (producer fatal error " + fatal_reason + ")");
+    } else if (!report.arrived) {
+      state.error = kafka_error(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                                "no delivery report for " + what + " even after purging");
+    } else {
+      state.error = kafka_error(report.error, "delivery of " + what + " failed");
+    }
+    if ((!report.arrived || is_purged(report.error)) && !context_->last_broker_error().empty()) {
+      // Purged at the deadline: the brokers' last error (e.g. authentication) is the reason.
+      state.error->message += " (last broker error " + context_->last_broker_error() + ")";
     }
   }
-  return outcomes;
 }
 
-void KafkaPublisher::await_reports(core::Deadline deadline) {
+void KafkaPublisher::refresh_token_if_needed() {
+  // librdkafka refreshes the token on its own clock, which does not run while a Lambda is frozen:
+  // after a thaw the token may already have expired, so make a fresh one before sending.
+  if (context_->has_token_provider() &&
+      context_->token_needs_refresh(std::chrono::system_clock::now())) {
+    context_->refresh_token(*producer_);
+  }
+}
+
+void KafkaPublisher::await_reports(core::Deadline purge_at, core::Deadline deadline) {
+  const auto is_fatal = [this] {
+    return rd_kafka_fatal_error(producer_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
+  };
   // rd_kafka_flush serves delivery reports and returns early once every message is reported.
-  while (context_->pending() > 0 && clock_.now() < deadline &&
-         rd_kafka_fatal_error(producer_.get(), nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    rd_kafka_flush(producer_.get(), wait_milliseconds(deadline - clock_.now(), kWaitSlice));
+  while (context_->pending() > 0 && clock_.now() < purge_at && !is_fatal()) {
+    rd_kafka_flush(producer_.get(), wait_milliseconds(purge_at - clock_.now(), kWaitSlice));
+  }
+  if (context_->pending() > 0 && is_fatal()) {
+    // librdkafka fails the queued messages itself; requests in flight still bring their outcome.
+    const auto wait_end = std::min(purge_at, clock_.now() + kFatalInFlightWait);
+    while (context_->pending() > 0 && clock_.now() < wait_end) {
+      rd_kafka_poll(producer_.get(), wait_milliseconds(wait_end - clock_.now(), kWaitSlice));
+    }
   }
   if (context_->pending() == 0) {
     return;
   }
-  // Out of time (or the producer is broken): fail what is left, locally, and wait for those
-  // reports, so every message of the wave ends with a known outcome and none is sent later.
+  // Out of time (or the producer is broken): fail what is left, locally, and serve those reports
+  // in the reserved end of the budget, so every message of the wave ends with a known outcome
+  // and none is sent later.
   rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  const auto grace_end = clock_.now() + kPurgeReportGrace;
-  while (context_->pending() > 0 && clock_.now() < grace_end) {
-    rd_kafka_poll(producer_.get(), wait_milliseconds(grace_end - clock_.now(), kWaitSlice));
+  while (context_->pending() > 0 && clock_.now() < deadline) {
+    rd_kafka_poll(producer_.get(), wait_milliseconds_floor(deadline - clock_.now(), kWaitSlice));
   }
   // Purged in-flight requests leave the idempotence sequence with a hole the broker may or may
   // not have seen: a new producer (new producer id) starts the next wave from a clean state.

@@ -15,8 +15,9 @@ namespace dispatcher::adapters::kafka {
 class ProducerContext;
 
 /// Publishes runs of messages through one idempotent librdkafka producer (acks=all, at most 5
-/// requests in flight), kept for the life of the process. Delivery reports are the only proof of
-/// delivery. Not thread-safe: one publish() at a time.
+/// requests in flight, gapless guarantee), kept until a purge or a fatal error makes it start a
+/// new one. Delivery reports are the only proof of delivery. Not thread-safe: one publish() at a
+/// time.
 class KafkaPublisher final : public core::dispatch::Publisher {
  public:
   /// Checks `settings` and creates the producer now, so bad settings fail at start-up.
@@ -33,30 +34,57 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   ~KafkaPublisher() override;
 
   /// Enqueues every run in order (after a message that fails to enqueue, nothing more of its run),
-  /// then waits for all delivery reports until `deadline`. At the deadline whatever is still
-  /// queued or in flight is purged and its reports awaited, so no message is left in an unknown
-  /// state. Outcome i: the length of the prefix of runs[i] confirmed by successful reports, and
-  /// the error of the first message that was not (service "kafka", code = librdkafka's error
-  /// name, classified once in kafka_error_kind). A fatal producer error, or a purge, makes the
-  /// next call start with a new producer (new idempotence epoch); the affected messages are
-  /// reported retryable.
+  /// then waits for all delivery reports. Returns by `deadline`, everything included: the end of
+  /// the budget (200 ms, at most a quarter of it) is reserved for purging whatever is still
+  /// queued or in flight and serving those reports, so no message is left in an unknown state
+  /// or sent later. The producer keeps the gapless guarantee: once a message of a partition fails,
+  /// no later message of that partition is delivered by the same producer; it stops (fatal), and
+  /// the messages it stopped with are sent again in the same call on a new producer. A message
+  /// the broker refuses for good with its batch is sent again alone (one message per request, the
+  /// next message of its run only after its verdict) before it is reported permanent, so messages
+  /// batched with an oversized one are delivered.
+  /// Outcome i: the length of the prefix of runs[i] confirmed by successful reports, and the
+  /// error of the first message that was not (service "kafka", code = librdkafka's error name,
+  /// classified once in kafka_error_kind): permanent only for a message refused alone, or
+  /// refused by librdkafka's own checks; retryable for what the deadline, a broker fault or a
+  /// fatal producer error cut short. A fatal error or a purge makes the next call start with a
+  /// new producer (new idempotence epoch).
   [[nodiscard]] std::vector<core::dispatch::PublishOutcome> publish(
       std::span<const core::dispatch::PublishRun> runs, core::Deadline deadline) override;
 
  private:
+  enum class ProducerMode : unsigned char {
+    kBatching,             ///< the settings as given
+    kOneMessagePerRequest  ///< one message per produce request, one request in flight
+  };
+  struct RunProgress;
+  struct Segment;
+
   KafkaPublisher(ProducerSettings settings, std::unique_ptr<ProducerContext> context);
 
-  /// Replaces the producer by a new one built from settings_.
-  [[nodiscard]] core::Status build_producer();
+  /// Replaces the producer by a new one built from settings_ for `mode`.
+  [[nodiscard]] core::Status build_producer(ProducerMode mode);
 
-  // Waits for the reports of the wave until the deadline, then purges what is left.
-  void await_reports(core::Deadline deadline);
+  // One attempt: enqueues the segments on the current producer, awaits their reports and records
+  // in `progress` what was delivered, what is settled and what the next attempt sends again.
+  void publish_segments(std::span<const core::dispatch::PublishRun> runs,
+                        std::span<const Segment> segments, ProducerMode mode,
+                        core::Deadline purge_at, core::Deadline deadline,
+                        std::vector<RunProgress>& progress);
+
+  // Gives the producer a new SASL/OAUTHBEARER token when the last one is (nearly) expired.
+  void refresh_token_if_needed();
+
+  // Waits for the reports of the wave until `purge_at`, then purges what is left and serves the
+  // purged reports until `deadline`.
+  void await_reports(core::Deadline purge_at, core::Deadline deadline);
 
   ProducerSettings settings_;
   core::SystemClock clock_;  // librdkafka waits in real time, so deadlines are real time too
   // Declared before producer_ so it outlives it: librdkafka's callbacks point into it.
   std::unique_ptr<ProducerContext> context_;
   KafkaHandle producer_;
+  ProducerMode producer_mode_ = ProducerMode::kBatching;
   bool rebuild_before_next_wave_ = false;
 };
 

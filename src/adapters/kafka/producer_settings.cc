@@ -14,10 +14,15 @@ namespace {
 constexpr std::string_view kSettingsErrorCode = "InvalidKafkaSettings";
 
 // The guarantees every producer of this publisher has; extra properties may only restate them.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kGuaranteedProperties{{
+// Gapless: once a message of a partition fails for good the producer stops (fatal) instead of
+// sending the partition's later messages. No local message timeout: the publisher's deadline
+// ends every message (by purging it), and a timeout is the one failure gapless does not cover.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kGuaranteedProperties{{
     {"enable.idempotence", "true"},
+    {"enable.gapless.guarantee", "true"},
     {"acks", "all"},
     {"max.in.flight.requests.per.connection", "5"},
+    {"message.timeout.ms", "0"},
 }};
 
 constexpr int kMaxInFlightWithIdempotence = 5;
@@ -65,6 +70,18 @@ std::optional<std::string> guarantee_breach(std::string_view name, std::string_v
     if (normalized != "true" && normalized != "1") {
       return "the idempotent producer is what keeps retries from reordering or duplicating "
              "messages; it must stay true";
+    }
+  } else if (name == "enable.gapless.guarantee") {
+    if (normalized != "true" && normalized != "1") {
+      return "without the gapless guarantee a partition's later messages are delivered after an "
+             "earlier one failed for good, leaving a gap in its aggregate's order; it must stay "
+             "true";
+    }
+  } else if (name == "message.timeout.ms" || name == "delivery.timeout.ms") {
+    if (normalized != "0") {
+      return "the publisher's deadline ends every message; a local timeout could fail an earlier "
+             "message of a partition while a later one is delivered (a gap the gapless guarantee "
+             "does not cover); it must stay 0";
     }
   } else if (name == "acks" || name == "request.required.acks") {
     if (normalized != "all" && normalized != "-1") {

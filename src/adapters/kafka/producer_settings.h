@@ -24,10 +24,11 @@ struct OAuthBearerToken {
 /// freeze). Errors are logged by librdkafka and retried by it; they must not contain secrets.
 using OAuthBearerTokenProvider = std::function<core::Result<OAuthBearerToken>()>;
 
-/// How to reach the cluster. The publisher always sets enable.idempotence=true, acks=all and
-/// max.in.flight.requests.per.connection=5; `extra_properties` (librdkafka names, e.g.
-/// "security.protocol", "sasl.username", "compression.type") are applied after them and may not
-/// weaken those guarantees.
+/// How to reach the cluster. The publisher always sets enable.idempotence=true,
+/// enable.gapless.guarantee=true, acks=all, max.in.flight.requests.per.connection=5 and
+/// message.timeout.ms=0 (its deadline bounds each message); `extra_properties` (librdkafka names,
+/// e.g. "security.protocol", "sasl.username", "compression.type") are applied after them and may
+/// not weaken those guarantees.
 struct ProducerSettings {
   std::string bootstrap_servers;
   std::string client_id;

@@ -308,9 +308,17 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
   settings.kafka_client_id =
       optional_text(environment, "KAFKA_CLIENT_ID", "ddb-eventstore-dispatcher");
   settings.kafka_topic_output = required(environment, "KAFKA_TOPIC_OUTPUT", problems);
+  settings.kafka_topic_allow_event_type_routing =
+      boolean_setting(environment, "KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING", false, problems);
   if (!settings.kafka_topic_output.empty()) {
     if (auto topic = dispatch::TopicTemplate::parse(settings.kafka_topic_output); !topic) {
       problems.add("KAFKA_TOPIC_OUTPUT", topic.error().message);
+    } else if (topic->uses_field("eventType") && !settings.kafka_topic_allow_event_type_routing) {
+      problems.add("KAFKA_TOPIC_OUTPUT",
+                   "uses {eventType}, which sends one aggregate's events to several topics: Kafka "
+                   "keeps their order only within each topic, so consumers reading more than one "
+                   "could see them out of order; set KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING=true to "
+                   "accept that");
     }
   }
   settings.sasl_secret_name = optional_text(environment, "SASL_SECRET_NAME", "");

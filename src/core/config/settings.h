@@ -40,6 +40,9 @@ struct Settings {
   /// KAFKA_TOPIC_OUTPUT: a topic name, or a template over the event's fields such as
   /// "events.{streamType}" (validated here with core::dispatch::TopicTemplate).
   std::string kafka_topic_output;
+  /// KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING=true accepts a KAFKA_TOPIC_OUTPUT with {eventType}, which
+  /// splits an aggregate over topics (ordered per topic only); refused by default.
+  bool kafka_topic_allow_event_type_routing = false;
   std::string sasl_secret_name;                         ///< SASL_SECRET_NAME (empty: no SASL)
   SaslMechanism sasl_mechanism = SaslMechanism::kNone;  ///< KAFKA_SASL_MECHANISM
   /// KAFKA_SECURITY_PROTOCOL; default SASL_SSL when SASL is configured, else PLAINTEXT.

@@ -1,5 +1,7 @@
 #include "core/dispatch/message_mapper.h"
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -17,6 +19,14 @@ Error poison(const Item& item, Error error) {
     error.message = "event version " + std::to_string(*version) + ": " + error.message;
   }
   return error;
+}
+
+// The headers every message carries (DESIGN §4); an item header cannot replace them.
+constexpr std::array<std::string_view, 6> kStandardHeaderNames = {
+    "messageId", "messageType", "streamType", "streamId", "version", "timestamp"};
+
+bool is_standard_header(std::string_view name) noexcept {
+  return std::ranges::find(kStandardHeaderNames, name) != kStandardHeaderNames.end();
 }
 
 TopicTemplate parse_topic_template(std::string_view text) {
@@ -45,6 +55,11 @@ std::size_t message_size(const OutgoingMessage& message) noexcept {
 }
 
 Result<OutgoingMessage> MessageMapper::map(const Item& item) const {
+  std::vector<Warning> ignored;
+  return map(item, ignored);
+}
+
+Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning>& warnings) const {
   // Checked in the order of the schema, so the problem reported first is stable.
   if (auto id = dynamodb::required_string(item, "id"); !id) {
     return fail(poison(item, std::move(id.error())));
@@ -59,6 +74,13 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item) const {
   auto stream_id = dynamodb::required_string(item, "streamId");
   if (!stream_id) {
     return fail(poison(item, std::move(stream_id.error())));
+  }
+  if (stream_id->empty()) {
+    // The key: librdkafka sends an empty key to a random partition, which would spread the
+    // aggregate over partitions and break its order.
+    return fail(poison(item, permanent_error("InvalidItem",
+                                             "streamId: empty; it is the message key, which keeps "
+                                             "an aggregate on one partition")));
   }
   auto event_id = dynamodb::required_string(item, "eventId");
   if (!event_id) {
@@ -114,6 +136,17 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item) const {
                                                      "found {\"" +
                                                      std::string(dynamodb::type_name(value)) +
                                                      "\": ...}")));
+      }
+      if (is_standard_header(name)) {
+        // The standard header is the contract consumers rely on: it wins, the item's is dropped.
+        const auto version = dynamodb::integer_attribute(item, "version");
+        warnings.push_back(
+            Warning{.code = "StandardHeaderKept",
+                    .sequence_number = {},
+                    .message = (version ? "event version " + std::to_string(*version) + ": " : "") +
+                               "the item's header \"" + name + "\" has a standard header's name; " +
+                               "the standard header is sent and the item's is dropped"});
+        continue;
       }
       message.headers.emplace_back(name, *text);
     }

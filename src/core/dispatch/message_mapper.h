@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/dispatch/ports.h"
 #include "core/dispatch/topic_template.h"
+#include "core/dispatch/warning.h"
 #include "core/dynamodb/attribute_value.h"
 #include "core/result.h"
 
@@ -26,8 +28,8 @@ struct MessageMapperOptions {
 /// topic = the topic template rendered for the event; key = streamId; value = data bytes unchanged;
 /// headers = the item's `headers` map in name order, then messageId (eventId), messageType
 /// (eventType), streamType, streamId, version, timestamp, all UTF-8 strings, version and timestamp
-/// being the exact decimal text DynamoDB stored. A `headers` entry with a standard name is kept:
-/// both headers are sent, the standard one last.
+/// being the exact decimal text DynamoDB stored. A `headers` entry with a standard name cannot
+/// shadow the standard header: it is dropped, and a warning says so.
 class MessageMapper {
  public:
   /// Throws std::invalid_argument when options.topic is not a valid topic template (a start-up
@@ -37,9 +39,15 @@ class MessageMapper {
   /// The message for `item`, or a permanent error when the item cannot become a valid message (a
   /// poison event): "InvalidItem" (a required attribute missing or of the wrong type: id S,
   /// version N integer, streamType S, streamId S, eventId S, data B, timestamp N, eventType S;
-  /// headers, when present, M of S), "InvalidTopic" (the topic template gives no legal topic
-  /// name for the event), "MessageTooLarge" (over max_message_bytes). The message names the
-  /// attribute and the event's version when readable, never an attribute's value.
+  /// headers, when present, M of S; an empty streamId, because the key keeps an aggregate on one
+  /// partition), "InvalidTopic" (the topic template gives no legal topic name for the event),
+  /// "MessageTooLarge" (over max_message_bytes). The message names the attribute and the event's
+  /// version when readable, never an attribute's value. Appends to `warnings` what was changed on
+  /// purpose ("StandardHeaderKept": an item header named like a standard one was dropped).
+  [[nodiscard]] Result<OutgoingMessage> map(const dynamodb::Item& item,
+                                            std::vector<Warning>& warnings) const;
+
+  /// As map(item, warnings), without the warnings.
   [[nodiscard]] Result<OutgoingMessage> map(const dynamodb::Item& item) const;
 
   /// The topic `item` goes to; errors as TopicTemplate::render.

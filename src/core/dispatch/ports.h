@@ -132,9 +132,13 @@ class Publisher {
  public:
   virtual ~Publisher() = default;
 
-  /// Publishes every run through one idempotent producer and waits for all delivery reports (or the
-  /// deadline). Within a run, nothing after a message that failed to enqueue is enqueued.
-  /// Outcome i belongs to runs[i]; success comes only from delivery reports.
+  /// Publishes every run through one idempotent producer and waits for all delivery reports.
+  /// Returns by `deadline`, everything included (the caller passes its respond-by time, the
+  /// invocation's deadline minus its margin): what is still queued or in flight near the deadline
+  /// is ended inside the budget, never after it, whatever the brokers do. Within a run, nothing
+  /// after a message that failed is delivered. Outcome i belongs to runs[i]; success comes only
+  /// from delivery reports. The error is permanent only when that message itself can never be
+  /// accepted (a poison event); retryable when the deadline or a broker fault cut the run short.
   [[nodiscard]] virtual std::vector<PublishOutcome> publish(std::span<const PublishRun> runs,
                                                             Deadline deadline) = 0;
 };

@@ -74,6 +74,11 @@ bool TopicTemplate::is_fixed() const noexcept {
   return std::ranges::none_of(parts_, [](const Part& part) { return part.is_field; });
 }
 
+bool TopicTemplate::uses_field(std::string_view field) const noexcept {
+  return std::ranges::any_of(parts_,
+                             [&](const Part& part) { return part.is_field && part.text == field; });
+}
+
 Result<std::string> TopicTemplate::render(const dynamodb::Item& item) const {
   std::string topic;
   for (const Part& part : parts_) {

@@ -27,6 +27,11 @@ class TopicTemplate {
   /// True when the template has no placeholder (every event goes to one topic).
   [[nodiscard]] bool is_fixed() const noexcept;
 
+  /// True when the template has the placeholder {`field`}. With {eventType} one aggregate's
+  /// events go to several topics, and Kafka keeps their order only within each: Settings refuses
+  /// it unless KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING=true.
+  [[nodiscard]] bool uses_field(std::string_view field) const noexcept;
+
   /// The template as written.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 

@@ -148,6 +148,69 @@ TEST_F(KafkaPublisherBroker, MessageOverSizeLimitStopsItsRunAfterThePrefixOnly) 
   EXPECT_THAT(poisoned_values, ::testing::ElementsAre("poisoned#0", "poisoned#1"));
 }
 
+TEST_F(KafkaPublisherBroker, BatchRefusedByTheTopicLimitFailsOnlyTheMessageTooLargeAlone) {
+  // The topic takes less than the client's limit (KAFKA_MAX_MESSAGE_BYTES): the broker refuses
+  // every record batch over it, innocent messages batched with the big one included.
+  const std::string topic = unique_topic("topic-limit");
+  constexpr std::size_t kTopicLimit = 20000;
+  testing::create_broker_topic(bootstrap_, topic, 1,
+                               {{"max.message.bytes", std::to_string(kTopicLimit)}});
+  PublishRun poisoned = numbered_run(topic, "poisoned", 0, 4);
+  poisoned.messages[2].value = std::string(kTopicLimit + 5000, 'x');
+  // One partition: the other aggregates' messages share the poisoned one's batches.
+  const std::vector<PublishRun> runs{numbered_run(topic, "before", 0, 20), poisoned,
+                                     numbered_run(topic, "after", 0, 20)};
+
+  const auto outcomes = publisher_->publish(runs, deadline_in(kDeadline));
+
+  ASSERT_EQ(outcomes.size(), 3U);
+  EXPECT_EQ(outcomes[1].delivered, 2U);
+  ASSERT_TRUE(outcomes[1].error.has_value());
+  EXPECT_EQ(outcomes[1].error->code, "MSG_SIZE_TOO_LARGE") << outcomes[1].error->describe();
+  EXPECT_FALSE(outcomes[1].error->retryable());
+  for (const std::size_t other : {0U, 2U}) {
+    EXPECT_EQ(outcomes[other].delivered, 20U);
+    EXPECT_FALSE(outcomes[other].error.has_value()) << outcomes[other].error->describe();
+  }
+  // The partition holds each innocent message once, in order, and nothing of the poisoned
+  // aggregate after the refused message.
+  const auto stored = read_topic(bootstrap_, topic, 42, kReadTimeout);
+  EXPECT_EQ(stored_message_count(bootstrap_, topic), 42);
+  std::map<std::string, std::vector<std::string>> values;
+  for (const auto& message : stored) {
+    values[message.key].push_back(message.value);
+  }
+  EXPECT_THAT(values["poisoned"], ::testing::ElementsAre("poisoned#0", "poisoned#1"));
+  for (const std::size_t other : {0U, 2U}) {
+    std::vector<std::string> expected;
+    for (const auto& message : runs[other].messages) {
+      expected.push_back(message.value);
+    }
+    EXPECT_EQ(values[runs[other].messages[0].key], expected);
+  }
+}
+
+TEST_F(KafkaPublisherBroker, NothingOfARunFollowsItsFirstMessageWhenTheBrokerRefusesIt) {
+  // The refused message is the first a new producer sends to the partition: the broker, which has
+  // no state for that producer yet, would take the next message of the run as a first one, so the
+  // publisher must not have it on the wire behind the refused one.
+  const std::string topic = unique_topic("first-refused");
+  constexpr std::size_t kTopicLimit = 3000;
+  testing::create_broker_topic(bootstrap_, topic, 1,
+                               {{"max.message.bytes", std::to_string(kTopicLimit)}});
+  PublishRun run = numbered_run(topic, "big", 0, 3);
+  run.messages[0].value = std::string(kTopicLimit * 3, 'x');
+  const std::vector<PublishRun> runs{run};
+
+  const auto outcomes = publisher_->publish(runs, deadline_in(kDeadline));
+
+  EXPECT_EQ(outcomes[0].delivered, 0U);
+  ASSERT_TRUE(outcomes[0].error.has_value());
+  EXPECT_EQ(outcomes[0].error->code, "MSG_SIZE_TOO_LARGE") << outcomes[0].error->describe();
+  EXPECT_FALSE(outcomes[0].error->retryable());
+  EXPECT_EQ(stored_message_count(bootstrap_, topic), 0);
+}
+
 TEST_F(KafkaPublisherBroker, EmptyWaveAndEmptyRunsDeliverNothingWithoutError) {
   const std::vector<PublishRun> runs{PublishRun{}, PublishRun{}};
   const auto outcomes = publisher_->publish(runs, deadline_in(kDeadline));

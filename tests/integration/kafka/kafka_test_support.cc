@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdlib>
 #include <random>
@@ -183,6 +187,77 @@ std::string stack_kafka_bootstrap() {
     return {};
   }
   return bootstrap;
+}
+
+SilentListener::SilentListener() : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  if (socket_ < 0) {
+    throw std::runtime_error("silent listener: socket() failed");
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  // NOLINTBEGIN(cppcoreguidelines-pro-type-reinterpret-cast): the BSD socket API
+  if (::bind(socket_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(socket_, 16) != 0 ||
+      ::getsockname(socket_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    ::close(socket_);
+    throw std::runtime_error("silent listener: bind/listen failed");
+  }
+  // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
+  port_ = ntohs(address.sin_port);
+}
+
+SilentListener::~SilentListener() { ::close(socket_); }
+
+std::string SilentListener::bootstrap_servers() const {
+  return "127.0.0.1:" + std::to_string(port_);
+}
+
+std::int32_t default_partition(const std::string& key, std::int32_t partition_count) {
+  // The partitioner reads neither the topic handle nor the opaques for a non-empty key.
+  return rd_kafka_msg_partitioner_consistent_random(nullptr, key.data(), key.size(),
+                                                    partition_count, nullptr, nullptr);
+}
+
+void create_broker_topic(const std::string& bootstrap_servers, const std::string& topic,
+                         int partitions,
+                         const std::vector<std::pair<std::string, std::string>>& configs) {
+  KafkaHandle admin = make_client(RD_KAFKA_PRODUCER, bootstrap_servers, {{"log_level", "3"}});
+  std::array<char, 512> reason{};
+  rd_kafka_NewTopic_t* new_topic =
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, reason.data(), reason.size());
+  if (new_topic == nullptr) {
+    throw std::runtime_error("new topic " + topic + ": " + reason.data());
+  }
+  for (const auto& [name, value] : configs) {
+    rd_kafka_NewTopic_set_config(new_topic, name.c_str(), value.c_str());
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
+  rd_kafka_CreateTopics(admin.get(), &new_topic, 1, nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kMetadataTimeoutMs);
+  std::string failure;
+  if (event == nullptr) {
+    failure = "no answer";
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    failure = rd_kafka_event_error_string(event);
+  } else {
+    std::size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    if (count != 1 || rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failure = count == 1 ? rd_kafka_topic_result_error_string(results[0]) : "no result";
+    }
+  }
+  if (event != nullptr) {
+    rd_kafka_event_destroy(event);
+  }
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_NewTopic_destroy(new_topic);
+  if (!failure.empty()) {
+    throw std::runtime_error("create topic " + topic + ": " + failure);
+  }
 }
 
 core::Deadline deadline_in(std::chrono::milliseconds budget) {

@@ -36,6 +36,30 @@ class MockCluster {
   std::unique_ptr<rd_kafka_mock_cluster_t, ClusterDeleter> cluster_;
 };
 
+/// A loopback TCP port that completes connections (the kernel's backlog) but never reads or
+/// answers: a broker that hangs before its first byte.
+class SilentListener {
+ public:
+  SilentListener();
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  ~SilentListener();
+  [[nodiscard]] std::string bootstrap_servers() const;
+
+ private:
+  int socket_ = -1;
+  int port_ = 0;
+};
+
+/// The partition librdkafka's default partitioner (consistent_random) picks for a non-empty key.
+[[nodiscard]] std::int32_t default_partition(const std::string& key, std::int32_t partition_count);
+
+/// Creates `topic` on a real broker with topic-level `configs` (for example max.message.bytes),
+/// waiting for the broker to confirm it.
+void create_broker_topic(const std::string& bootstrap_servers, const std::string& topic,
+                         int partitions,
+                         const std::vector<std::pair<std::string, std::string>>& configs);
+
 struct ConsumedMessage {
   std::int32_t partition = 0;
   std::int64_t offset = 0;

@@ -52,6 +52,17 @@ TEST(KafkaProducerSettings, RefusesMoreThanFiveRequestsInFlight) {
   refusal("max.in.flight", "many");
 }
 
+TEST(KafkaProducerSettings, RefusesDroppingTheGaplessGuaranteeOrALocalMessageTimeout) {
+  EXPECT_THAT(refusal("enable.gapless.guarantee", "false").message, HasSubstr("gap"));
+  EXPECT_THAT(refusal("message.timeout.ms", "30000").message, HasSubstr("deadline"));
+  refusal("delivery.timeout.ms", "300000");
+  const ProducerSettings restated{
+      .bootstrap_servers = "127.0.0.1:9",
+      .client_id = "settings-test",
+      .extra_properties = {{"enable.gapless.guarantee", "true"}, {"message.timeout.ms", "0"}}};
+  EXPECT_TRUE(KafkaPublisher::create(restated).has_value());
+}
+
 TEST(KafkaProducerSettings, RefusesSettingsThatBreakOrderOrOwnership) {
   refusal("retries", "0");
   refusal("message.send.max.retries", "-1");
@@ -162,8 +173,8 @@ TEST(KafkaErrorKind, ClusterFaultsDeadlinesAndFatalProducerErrorsAreRetryable) {
         RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
         RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR__QUEUE_FULL,
-        RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT,
-        RD_KAFKA_RESP_ERR__FATAL}) {
+        RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT, RD_KAFKA_RESP_ERR__FATAL,
+        RD_KAFKA_RESP_ERR__GAPLESS_GUARANTEE}) {
     EXPECT_EQ(kafka_error_kind(code), core::ErrorKind::kRetryable) << rd_kafka_err2name(code);
   }
 }

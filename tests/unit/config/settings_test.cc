@@ -291,4 +291,24 @@ TEST(Settings, SensitiveValueIsScrubbedFromProblemsOfOtherVariables) {
   EXPECT_THAT(settings.error().message, Not(HasSubstr("Hunter4")));
 }
 
+TEST(Settings, EventTypeInTheTopicTemplateNeedsExplicitConsent) {
+  auto environment = minimal_environment();
+  environment["KAFKA_TOPIC_OUTPUT"] = "{streamType}.{eventType}";
+  const auto refused = parse_settings(environment);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_THAT(refused.error().message, HasSubstr("KAFKA_TOPIC_OUTPUT uses {eventType}"));
+  EXPECT_THAT(refused.error().message, HasSubstr("KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING=true"));
+
+  environment["KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING"] = "true";
+  const auto allowed = parse_settings(environment);
+  ASSERT_TRUE(allowed.has_value()) << allowed.error().describe();
+  EXPECT_TRUE(allowed->kafka_topic_allow_event_type_routing);
+
+  environment["KAFKA_TOPIC_OUTPUT"] = "events.{streamType}";
+  environment.erase("KAFKA_TOPIC_ALLOW_EVENT_TYPE_ROUTING");
+  const auto per_stream_type = parse_settings(environment);
+  ASSERT_TRUE(per_stream_type.has_value()) << per_stream_type.error().describe();
+  EXPECT_FALSE(per_stream_type->kafka_topic_allow_event_type_routing);
+}
+
 }  // namespace dispatcher::core::config

@@ -125,6 +125,55 @@ INSTANTIATE_TEST_SUITE_P(
                    AttributeValue{AttributeMap{{"retries", dynamodb::integer_value(3)}}}}),
     [](const ::testing::TestParamInfo<PoisonCase>& param_info) { return param_info.param.name; });
 
+TEST(MessageMapper, EmptyStreamIdIsPoisonBecauseAnEmptyKeyGoesToARandomPartition) {
+  Item item = seed_item();
+  item["streamId"] = dynamodb::string_value("");
+  const auto message = mapper().map(item);
+  ASSERT_FALSE(message.has_value());
+  EXPECT_FALSE(message.error().retryable());
+  EXPECT_EQ(message.error().code, "InvalidItem");
+  EXPECT_NE(message.error().message.find("streamId: empty"), std::string::npos)
+      << message.error().message;
+  EXPECT_NE(message.error().message.find("event version 42"), std::string::npos);
+}
+
+TEST(MessageMapper, StandardHeadersWinOverItemHeadersOfTheSameNameWithAWarning) {
+  Item item = seed_item();
+  item["headers"] = AttributeValue{AttributeMap{{"version", dynamodb::string_value("999")},
+                                                {"messageId", dynamodb::string_value("forged")},
+                                                {"traceparent", dynamodb::string_value("00-abc")},
+                                                {"Version", dynamodb::string_value("other")}}};
+  std::vector<Warning> warnings;
+  const auto message = mapper().map(item, warnings);
+  ASSERT_TRUE(message.has_value()) << message.error().describe();
+  // Header names are case-sensitive: "Version" is not the standard "version".
+  EXPECT_EQ(message->headers, (std::vector<Header>{{"Version", "other"},
+                                                   {"traceparent", "00-abc"},
+                                                   {"messageId", "3f1c"},
+                                                   {"messageType", "OrderPlaced"},
+                                                   {"streamType", "Order"},
+                                                   {"streamId", "o-17"},
+                                                   {"version", "42"},
+                                                   {"timestamp", "1700000000123"}}));
+  ASSERT_EQ(warnings.size(), 2U);
+  for (const Warning& warning : warnings) {
+    EXPECT_EQ(warning.code, "StandardHeaderKept");
+    EXPECT_NE(warning.message.find("event version 42"), std::string::npos) << warning.message;
+    // Names the header, never the item's value.
+    EXPECT_EQ(warning.message.find("forged"), std::string::npos) << warning.message;
+    EXPECT_EQ(warning.message.find("999"), std::string::npos) << warning.message;
+  }
+  EXPECT_NE(warnings[0].message.find("\"messageId\""), std::string::npos) << warnings[0].message;
+  EXPECT_NE(warnings[1].message.find("\"version\""), std::string::npos) << warnings[1].message;
+}
+
+TEST(MessageMapper, ItemWithoutClashingHeadersGivesNoWarning) {
+  std::vector<Warning> warnings;
+  const auto message = mapper().map(seed_item(), warnings);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_TRUE(warnings.empty());
+}
+
 TEST(MessageMapper, ErrorNamesTheEventVersionButNoValue) {
   Item item = seed_item();
   item["eventId"] = dynamodb::integer_value(12345);

@@ -70,6 +70,18 @@ TEST(TopicTemplate, AnIllegalRenderedNameIsAPoisonErrorWithoutTheValue) {
   EXPECT_THAT(absent.error().message, HasSubstr("streamType"));
 }
 
+TEST(TopicTemplate, SaysWhichPlaceholdersItUses) {
+  const auto by_event_type = TopicTemplate::parse("{streamType}.{eventType}");
+  ASSERT_TRUE(by_event_type.has_value());
+  EXPECT_TRUE(by_event_type->uses_field("eventType"));
+  EXPECT_TRUE(by_event_type->uses_field("streamType"));
+  EXPECT_FALSE(by_event_type->uses_field("streamId"));
+  // Literal text that spells a field name is not a placeholder.
+  const auto literal = TopicTemplate::parse("eventType.{streamType}");
+  ASSERT_TRUE(literal.has_value());
+  EXPECT_FALSE(literal->uses_field("eventType"));
+}
+
 TEST(TopicTemplate, LegalTopicNames) {
   EXPECT_TRUE(is_legal_topic_name("a.b_c-D9"));
   EXPECT_FALSE(is_legal_topic_name(""));
