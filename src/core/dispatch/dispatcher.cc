@@ -289,6 +289,8 @@ class Invocation {
     for (AggregateDispatch* dispatch : selected) {
       dispatch->run =
           run_planner_.plan(dispatch->plan->aggregate_id, dispatch->offset(), dispatch->page.items);
+      std::ranges::move(dispatch->run.warnings, std::back_inserter(report_.warnings));
+      dispatch->run.warnings.clear();
       if (dispatch->run.error.has_value() && !dispatch->run.hold.has_value()) {
         // The store broke the Query's promise: the valid prefix goes out, then the aggregate is
         // held where its data stops making sense.

@@ -58,7 +58,7 @@ AggregateRun RunPlanner::plan(const AggregateId& aggregate_id,
 
   result.messages.reserve(run.length);
   for (std::size_t index = 0; index < run.length; ++index) {
-    auto message = mapper_.map(items[index]);
+    auto message = mapper_.map(items[index], result.warnings);
     if (!message) {
       const std::int64_t version = run.first_version + static_cast<std::int64_t>(index);
       switch (poison_policy_) {

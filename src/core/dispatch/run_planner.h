@@ -10,6 +10,7 @@
 #include "core/dispatch/hold.h"
 #include "core/dispatch/message_mapper.h"
 #include "core/dispatch/ports.h"
+#include "core/dispatch/warning.h"
 #include "core/dynamodb/attribute_value.h"
 #include "core/result.h"
 
@@ -38,6 +39,7 @@ struct AggregateRun {
   bool covers_page = false;                   ///< every item read is in messages
   std::optional<Hold> hold;                   ///< why the run stops before the end of the page
   std::vector<DeadLetterEntry> dead_letters;  ///< ascending by index (PoisonPolicy::kDeadLetter)
+  std::vector<Warning> warnings;              ///< the mapper's (e.g. an item header it dropped)
   /// The page broke the Query's promise (a version repeats or goes back): a permanent error,
   /// reported as a failure of the aggregate after the valid prefix is published.
   std::optional<Error> error;
