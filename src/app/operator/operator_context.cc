@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "app/startup_configuration.h"
+#include "core/dispatch/failure_scope.h"
 #include "core/dynamodb/json_codec.h"
 
 namespace dispatcher::app::operator_tools {
@@ -143,50 +144,52 @@ core::Result<std::vector<ops::AggregateStatus>> OperatorContext::inspect(
   auto answers = dynamodb_->batch_get(request, deadline);
   std::vector<ops::OffsetRecord> offsets;
   offsets.reserve(answers.size());
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    if (!answers[i]) {
-      return core::fail(std::move(answers[i].error()));
+  for (auto& answer : answers) {
+    if (!answer) {
+      return core::fail(std::move(answer.error()));
     }
-    ops::OffsetRecord record;
-    if (answers[i]->has_value()) {
-      const Item& item = **answers[i];
-      record.version = integer_attribute(item, "version");
-      if (!record.version) {
-        return core::fail(core::permanent_error(
-            "InvalidOffsetItem", "offset item of aggregate '" + aggregates[i].id + "' in table " +
-                                     settings_.offsets_table_name + " has no integer 'version'"));
-      }
-      record.dispatched_at_milliseconds = integer_attribute(item, "dispatched_at");
-    }
-    offsets.push_back(record);
+    // The dispatcher's own codec; an unreadable item is the aggregate's (held/corrupt), not ours.
+    offsets.push_back(ops::read_offset_record(*answer));
   }
   std::vector<core::dispatch::EventQuery> queries;
   std::vector<std::size_t> queried;
   const std::int64_t first = planner_->first_event_version();
   for (std::size_t i = 0; i < aggregates.size(); ++i) {
-    if (ops::lag(aggregates[i].head_version, offsets[i].version, first) > 0) {
+    if (ops::needs_events(aggregates[i], offsets[i], first)) {
       queries.push_back(
           core::dispatch::EventQuery{.aggregate_id = aggregates[i].id,
-                                     .after_version = offsets[i].version.value_or(first - 1),
+                                     .after_version = offsets[i].state.version.value_or(first - 1),
                                      .max_events = kEventsToInspect});
       queried.push_back(i);
     }
   }
   auto pages = event_store_->read_events(queries, core::dispatch::ReadBudget{}, deadline);
-  std::vector<std::optional<core::dispatch::EventPage>> page_of(aggregates.size());
+  std::vector<std::optional<core::Result<core::dispatch::EventPage>>> page_of(aggregates.size());
   for (std::size_t q = 0; q < pages.size(); ++q) {
-    if (!pages[q]) {
+    if (!pages[q] && core::dispatch::failure_scope(pages[q].error()) !=
+                         core::dispatch::FailureScope::kHoldAggregate) {
       return core::fail(std::move(pages[q].error()));
     }
-    page_of[queried[q]] = std::move(*pages[q]);
+    page_of[queried[q]] = std::move(pages[q]);
   }
   statuses.reserve(aggregates.size());
   for (std::size_t i = 0; i < aggregates.size(); ++i) {
+    if (page_of[i] && !*page_of[i]) {
+      statuses.push_back(
+          ops::assess_unreadable_events(aggregates[i], offsets[i], page_of[i]->error(), first));
+      continue;
+    }
     const std::span<const Item> events =
-        page_of[i] ? std::span<const Item>(page_of[i]->items) : std::span<const Item>();
+        page_of[i] ? std::span<const Item>((*page_of[i])->items) : std::span<const Item>();
     statuses.push_back(ops::assess(aggregates[i], offsets[i], events, *planner_));
   }
   return statuses;
+}
+
+core::Result<std::optional<Item>> OperatorContext::offset_item(const std::string& aggregate_id,
+                                                               core::Deadline deadline) {
+  return dynamodb_->get_item(settings_.offsets_table_name, Item{{"id", string_value(aggregate_id)}},
+                             true, deadline);
 }
 
 core::Result<ops::ScannedAggregate> OperatorContext::find_aggregate(const std::string& aggregate_id,

@@ -60,12 +60,18 @@ class OperatorContext {
                                                  std::optional<std::int64_t> page_size,
                                                  core::Deadline deadline);
 
-  /// The status of each aggregate: offsets (one consistent BatchGetItem wave), then a Query of
-  /// the first events after the offset for those with a positive lag (all in flight together),
-  /// decided by the planner. Error: the first DynamoDB error met, or an offset item without an
-  /// integer version (permanent "InvalidOffsetItem").
+  /// The status of each aggregate: offsets items (one consistent BatchGetItem wave, read with the
+  /// dispatcher's codec: a stored hold is shown as stored, an unreadable item as held/corrupt),
+  /// then, for those behind without a stored hold, a Query of the first events after the offset
+  /// (all in flight together), re-planned by the planner (derived holds). A page that cannot be
+  /// read for a reason about the aggregate's data is a derived corrupt hold. Error: the first
+  /// other DynamoDB error met.
   [[nodiscard]] core::Result<std::vector<core::operator_tools::AggregateStatus>> inspect(
       std::span<const core::operator_tools::ScannedAggregate> aggregates, core::Deadline deadline);
+
+  /// The offsets item of one aggregate, read consistently; nullopt when there is none.
+  [[nodiscard]] core::Result<std::optional<core::dynamodb::Item>> offset_item(
+      const std::string& aggregate_id, core::Deadline deadline);
 
   /// One aggregate found by id (no Scan): its head (Query, descending, 1 item) and marker.
   /// nullopt head when it has no event.

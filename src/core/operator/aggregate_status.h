@@ -1,7 +1,9 @@
 #pragma once
 
-// What the operator commands know about one aggregate, and how they decide it: the same RunPlanner
-// the dispatcher uses says whether the events after the committed offset can go out or are held.
+// What the operator commands know about one aggregate, and how they decide it. The dispatcher's
+// own verdict comes first: the hold it stored in the offsets item (core/dispatch/offset_item.h).
+// Only an aggregate without a stored hold is re-planned, with the same RunPlanner the dispatcher
+// uses, as a second opinion ("derived": what the dispatcher would decide if its doorbell rang).
 
 #include <cstdint>
 #include <optional>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "core/dispatch/dispatcher.h"
+#include "core/dispatch/offset_item.h"
 #include "core/dispatch/ports.h"
 #include "core/dispatch/run_planner.h"
 #include "core/dynamodb/attribute_value.h"
@@ -28,19 +31,34 @@ struct ScannedAggregate {
   std::optional<std::string> marker_trigger;  ///< the change marker's trigger, when there is one
 };
 
-/// The offsets table's item of one aggregate.
+/// The offsets table's item of one aggregate as the operator read it.
 struct OffsetRecord {
-  std::optional<std::int64_t> version;  ///< last dispatched version; nullopt: nothing dispatched
-  std::optional<std::int64_t> dispatched_at_milliseconds;  ///< epoch ms of the last commit
+  dispatch::OffsetState state;  ///< empty when there is no item, or when it is unreadable
+  /// Set when the item is unreadable (dispatch::parse_offset_item's error, never a value): the
+  /// aggregate is held/corrupt. `state.hold` may then still carry the corrupt hold the dispatcher
+  /// stored on it (hold_version -1).
+  std::optional<std::string> problem;
 };
+
+/// Reads an offsets item (nullopt: there is none) through dispatch::parse_offset_item, the
+/// dispatcher's own codec. Never fails: an unreadable item is an OffsetRecord with a problem.
+[[nodiscard]] OffsetRecord read_offset_record(const std::optional<dynamodb::Item>& item);
 
 enum class AggregateCondition : unsigned char {
   kUpToDate,  ///< every event is dispatched
   kBehind,    ///< events wait, and the dispatcher would publish the next one (doorbell pending)
-  kHeld       ///< the next event is missing (gap) or cannot become a message (poison)
+  kHeld       ///< stopped before a version on purpose (gap, poison, refused, corrupt)
 };
 
 [[nodiscard]] std::string_view condition_name(AggregateCondition condition) noexcept;
+
+/// Where a hold shown by the operator commands comes from.
+enum class HoldSource : unsigned char {
+  kStored,   ///< the dispatcher stored it in the offsets item: its own verdict
+  kDerived,  ///< re-planned by the operator command; the dispatcher has not stored it (yet)
+};
+
+[[nodiscard]] std::string_view hold_source_name(HoldSource source) noexcept;
 
 struct AggregateStatus {
   dispatch::AggregateId id;
@@ -48,7 +66,11 @@ struct AggregateStatus {
   std::optional<std::int64_t> offset;
   std::int64_t lag = 0;  ///< events between the offset and the head (head - offset)
   AggregateCondition condition = AggregateCondition::kUpToDate;
-  std::optional<dispatch::Hold> hold;  ///< set when condition is kHeld
+  std::optional<dispatch::Hold> hold;                   ///< set when condition is kHeld
+  HoldSource hold_source = HoldSource::kDerived;        ///< where `hold` comes from, when set
+  std::optional<std::int64_t> held_since_milliseconds;  ///< a stored hold's start (epoch ms)
+  /// The offsets item is unreadable (then `offset` is nullopt, lag 0, and the hold is corrupt).
+  std::optional<std::string> offset_problem;
   /// When the aggregate last moved (the offset's commit time); a held aggregate is held since then
   /// at the latest.
   std::optional<std::int64_t> last_dispatched_milliseconds;
@@ -83,14 +105,29 @@ class ScanFold {
                                std::optional<std::int64_t> offset,
                                std::int64_t first_event_version) noexcept;
 
-/// The status of one aggregate. `events_after_offset`: the events with version > offset, ascending
-/// (as the dispatcher's Query reads them); only looked at when the lag is positive, so callers may
-/// leave it empty for aggregates that are up to date (an empty page with a positive lag means the
-/// events went away since the Scan: up to date, lag 0). The hold decision is RunPlanner's, exactly
-/// as the dispatcher would take it now. A page that does not reach the head (the head moved between
-/// Scan and Query) still decides: the planner only needs the first events after the offset.
+/// True when assess() needs the events after the offset: a positive lag and neither a stored hold
+/// nor an unreadable offsets item (those are decided by the offsets item alone).
+[[nodiscard]] bool needs_events(const ScannedAggregate& scanned, const OffsetRecord& offset,
+                                std::int64_t first_event_version) noexcept;
+
+/// The status of one aggregate. An unreadable offsets item is held/corrupt (stored, when the
+/// dispatcher stored that hold on it; derived otherwise). A stored hold is shown as stored, without
+/// re-planning. Otherwise `events_after_offset` (version > offset, ascending, as the dispatcher's
+/// Query reads them; only looked at when needs_events()) is re-planned with the dispatcher's
+/// RunPlanner: a hold it finds is derived. An empty page with a positive lag means the events went
+/// away since the Scan: up to date, lag 0. A page that does not reach the head still decides: the
+/// planner only needs the first events after the offset. Versions out of order are a derived
+/// corrupt hold where the valid prefix ends, as the dispatcher holds them.
 [[nodiscard]] AggregateStatus assess(const ScannedAggregate& scanned, const OffsetRecord& offset,
                                      std::span<const dynamodb::Item> events_after_offset,
                                      const dispatch::RunPlanner& planner);
+
+/// As assess(), when the Query of the events after the offset failed with a permanent error
+/// about the aggregate's data (dispatch::failure_scope says kHoldAggregate): a derived corrupt
+/// hold at the next version, its detail the error (described, never a value).
+[[nodiscard]] AggregateStatus assess_unreadable_events(const ScannedAggregate& scanned,
+                                                       const OffsetRecord& offset,
+                                                       const Error& error,
+                                                       std::int64_t first_event_version);
 
 }  // namespace dispatcher::core::operator_tools

@@ -22,7 +22,8 @@ SweepAction sweep_action(const AggregateStatus& status) noexcept {
     case AggregateCondition::kBehind:
       return SweepAction::kRing;
     case AggregateCondition::kHeld:
-      return SweepAction::kReportHeld;
+      return status.hold && status.hold_source == HoldSource::kStored ? SweepAction::kSkipHeld
+                                                                      : SweepAction::kRing;
   }
   return SweepAction::kNone;
 }

@@ -18,9 +18,12 @@
 namespace dispatcher::core::operator_tools {
 
 enum class SweepAction : unsigned char {
-  kNone,        ///< up to date: nothing to do
-  kRing,        ///< behind and dispatchable: write a marker with a new trigger
-  kReportHeld,  ///< held: a doorbell changes nothing, an operator must look
+  kNone,  ///< up to date: nothing to do
+  /// Behind without a stored hold: write a marker with a new trigger. A hold that re-planning
+  /// derives is rung too: the dispatcher then stores its own verdict, which status and release
+  /// read.
+  kRing,
+  kSkipHeld,  ///< a stored hold: not lost but held; a doorbell changes nothing, release it
 };
 
 [[nodiscard]] SweepAction sweep_action(const AggregateStatus& status) noexcept;

@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/event_store/dynamodb_event_store.h"
+#include "core/clock.h"
 #include "integration/http/aws_test_support.h"
 
 namespace dispatcher::app::operator_tools {
@@ -112,6 +114,45 @@ class OperatorCommandsTest : public ::testing::Test {
                     .has_value());
   }
 
+  /// Writes through the dispatcher's own adapter, exactly as an invocation commits or holds.
+  core::dispatch::CommitOutcome dispatcher_commit(core::dispatch::OffsetCommit commit) {
+    adapters::event_store::DynamoDbEventStore store(
+        client_,
+        adapters::event_store::EventStoreTables{.events_table = events_table_,
+                                                .offsets_table = offsets_table_},
+        std::make_shared<core::SystemClock>());
+    const std::array<core::dispatch::OffsetCommit, 1> commits{std::move(commit)};
+    auto outcomes = store.commit_offsets(commits, soon());
+    EXPECT_TRUE(outcomes.front().has_value()) << outcomes.front().error().describe();
+    return outcomes.front().value_or(core::dispatch::CommitOutcome::kLostRace);
+  }
+
+  /// Events 0..3 of `id`, offset 1, and the hold the dispatcher stores when the broker refuses
+  /// version 2 for good. Re-planning alone sees nothing wrong with version 2.
+  void seed_refused(const std::string& id) {
+    for (std::int64_t version = 0; version < 4; ++version) {
+      put_event(id, version);
+    }
+    put_offset(id, 1);
+    ASSERT_EQ(
+        dispatcher_commit(core::dispatch::OffsetCommit{
+            .aggregate_id = id,
+            .read_offset = 1,
+            .hold =
+                core::dispatch::StoredHold{
+                    .hold = core::dispatch::Hold{.version = 2,
+                                                 .reason = core::dispatch::HoldReason::kRefused,
+                                                 .detail = "MSG_SIZE_TOO_LARGE"},
+                    .since_milliseconds = 1700000000123}}),
+        core::dispatch::CommitOutcome::kWritten);
+  }
+
+  std::optional<Item> offset_item(const std::string& id) {
+    auto item = client_->get_item(offsets_table_, Item{{"id", string_value(id)}}, true, soon());
+    EXPECT_TRUE(item.has_value());
+    return item ? *item : std::nullopt;
+  }
+
   std::optional<std::int64_t> offset(const std::string& id) {
     auto item = client_->get_item(offsets_table_, Item{{"id", string_value(id)}}, true, soon());
     EXPECT_TRUE(item.has_value());
@@ -199,11 +240,11 @@ TEST_F(OperatorCommandsTest, StatusTopShowsHeldAggregatesFirstAndTheTextSummary)
   const auto outcome = run("status", {"--top", "2"});
   ASSERT_EQ(outcome.exit_code, kExitAttention) << outcome.err;
   EXPECT_THAT(outcome.out, StartsWith("AGGREGATE"));
-  EXPECT_THAT(outcome.out, HasSubstr("Order:gap: held at version 2 (gap)"));
-  EXPECT_THAT(outcome.out, HasSubstr("Order:poison: held at version 1 (poison)"));
+  EXPECT_THAT(outcome.out, HasSubstr("Order:gap: would hold at version 2 (gap; derived"));
+  EXPECT_THAT(outcome.out, HasSubstr("Order:poison: would hold at version 1 (poison; derived"));
   EXPECT_THAT(outcome.out, ::testing::Not(HasSubstr("Order:done")));
-  EXPECT_THAT(outcome.out,
-              HasSubstr("aggregates 4: 1 up to date, 1 behind, 2 held (1 gap, 1 poison)"));
+  EXPECT_THAT(outcome.out, HasSubstr("aggregates 4: 1 up to date, 1 behind, 2 held (1 gap, "
+                                     "1 poison, 0 refused, 0 corrupt; 0 stored, 2 derived)"));
 }
 
 TEST_F(OperatorCommandsTest, StatusOfOneAggregateExitsZeroWhenNothingIsHeld) {
@@ -304,7 +345,10 @@ TEST_F(OperatorCommandsTest, SweepRingsAggregatesLeftBehindAndReportsHeldOnes) {
   seed_four_aggregates();
   const auto dry = run("sweep", {"--dry-run", "--json"});
   ASSERT_EQ(dry.exit_code, kExitAttention) << dry.err;
-  EXPECT_EQ(dry.json()["rang"], nlohmann::json::array({"Order:behind"}));
+  // Holds only re-planning finds are rung too, so that the dispatcher stores its verdict.
+  EXPECT_THAT(dry.json()["rang"].get<std::vector<std::string>>(),
+              ::testing::UnorderedElementsAre("Order:behind", "Order:gap", "Order:poison"));
+  EXPECT_EQ(dry.json()["summary"]["rang_derived_holds"], 2);
   EXPECT_EQ(marker_trigger("Order:behind"), "");
 
   const auto token = std::filesystem::temp_directory_path() / testing::unique_name("sweep-token-");
@@ -313,10 +357,10 @@ TEST_F(OperatorCommandsTest, SweepRingsAggregatesLeftBehindAndReportsHeldOnes) {
       run("sweep", {"--json", "--rate", "20", "--segments", "2", "--resume-token", token_path});
   ASSERT_EQ(swept.exit_code, kExitAttention) << swept.err;
   const auto document = swept.json();
-  EXPECT_EQ(document["rang"], nlohmann::json::array({"Order:behind"}));
-  EXPECT_EQ(document["summary"]["held"], 2);
+  EXPECT_EQ(document["rang"].size(), 3U);
+  EXPECT_EQ(document["summary"]["held"], 0) << "no stored hold to skip";
   EXPECT_THAT(marker_trigger("Order:behind"), StartsWith("sweep:"));
-  EXPECT_EQ(marker_trigger("Order:gap"), "");
+  EXPECT_THAT(marker_trigger("Order:gap"), StartsWith("sweep:"));
   EXPECT_EQ(marker_trigger("Order:done"), "");
   EXPECT_FALSE(std::filesystem::exists(token)) << "a finished sweep leaves no token";
 
@@ -414,6 +458,200 @@ TEST_F(OperatorCommandsTest, SweepResumesAfterTheSavedKeyAndFinishesTheKeptBackA
   const auto status = run("status", {"--aggregate", middle, "--json"});
   EXPECT_EQ(status.json()["aggregates"][0]["head_version"], 2);
   EXPECT_FALSE(std::filesystem::exists(token));
+}
+
+TEST_F(OperatorCommandsTest, StatusShowsAStoredRefusedHoldAsStoredWithItsStart) {
+  seed_refused("Order:refused");
+  const auto json = run("status", {"--aggregate", "Order:refused", "--json"});
+  ASSERT_EQ(json.exit_code, kExitAttention) << json.err;
+  const auto aggregate = json.json()["aggregates"][0];
+  EXPECT_EQ(aggregate["state"], "held");
+  EXPECT_EQ(aggregate["offset"], 1);
+  EXPECT_EQ(aggregate["hold"]["reason"], "refused");
+  EXPECT_EQ(aggregate["hold"]["version"], 2);
+  EXPECT_EQ(aggregate["hold"]["detail"], "MSG_SIZE_TOO_LARGE");
+  EXPECT_EQ(aggregate["hold"]["source"], "stored");
+  EXPECT_EQ(aggregate["hold"]["held_since"], "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(json.json()["summary"]["held_refused"], 1);
+
+  const auto text = run("status", {});
+  ASSERT_EQ(text.exit_code, kExitAttention) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("Order:refused: held at version 2 (refused; stored by the "
+                                  "dispatcher, held since 2023-11-14T22:13:20.123Z): "
+                                  "MSG_SIZE_TOO_LARGE"));
+}
+
+TEST_F(OperatorCommandsTest, StatusShowsAnUnreadableOffsetItemAsHeldCorruptNotAsAFailure) {
+  seed_four_aggregates();
+  put_event("Order:corrupt", 0);
+  ASSERT_TRUE(
+      client_
+          ->put_item(
+              adapters::dynamodb::PutItemRequest{.table_name = offsets_table_,
+                                                 .item = Item{{"id", string_value("Order:corrupt")},
+                                                              {"version", string_value("three")}}},
+              soon())
+          .has_value());
+  const auto outcome = run("status", {"--json"});
+  ASSERT_EQ(outcome.exit_code, kExitAttention) << outcome.err;
+  const auto document = outcome.json();
+  EXPECT_EQ(document["summary"]["aggregates"], 5) << "the others are still shown";
+  EXPECT_EQ(document["summary"]["held_corrupt"], 1);
+  for (const auto& aggregate : document["aggregates"]) {
+    if (aggregate["id"] == "Order:corrupt") {
+      EXPECT_EQ(aggregate["state"], "held");
+      EXPECT_EQ(aggregate["hold"]["reason"], "corrupt");
+      EXPECT_THAT(aggregate["offset_problem"].get<std::string>(), HasSubstr("'version'"));
+      EXPECT_THAT(aggregate.dump(), ::testing::Not(HasSubstr("three"))) << "never the value";
+    }
+  }
+}
+
+TEST_F(OperatorCommandsTest, ReleaseOfARefusedHoldMovesTheOffsetAndClearsTheHold) {
+  seed_refused("Order:refused");
+  const auto outcome =
+      run("release", {"--aggregate", "Order:refused", "--version", "2", "--yes", "--json"});
+  ASSERT_EQ(outcome.exit_code, kExitOk) << outcome.err;
+  EXPECT_EQ(outcome.json()["reason"], "refused");
+  EXPECT_EQ(outcome.json()["source"], "stored");
+  const auto item = offset_item("Order:refused");
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(integer_attribute(*item, "version"), 2);
+  for (const char* attribute : {"hold_version", "hold_reason", "hold_detail", "held_since"}) {
+    EXPECT_EQ(core::dynamodb::attribute(*item, attribute), nullptr) << attribute;
+  }
+  ASSERT_NE(string_attribute(*item, "released_by"), nullptr);
+  EXPECT_THAT(*string_attribute(*item, "released_by"), StartsWith("operator-test@"));
+  ASSERT_NE(string_attribute(*item, "release_id"), nullptr);
+  EXPECT_EQ(outcome.json()["release_id"], *string_attribute(*item, "release_id"));
+  EXPECT_THAT(marker_trigger("Order:refused"), StartsWith("release:"));
+  EXPECT_THAT(outcome.err, HasSubstr(R"("reason":"refused")"));
+  const auto status = run("status", {"--aggregate", "Order:refused", "--json"});
+  EXPECT_EQ(status.exit_code, kExitOk);
+  EXPECT_EQ(status.json()["aggregates"][0]["state"], "behind");
+}
+
+TEST_F(OperatorCommandsTest, AReleaseRetriedAfterItsAnswerWasLostReportsDone) {
+  seed_refused("Order:refused");
+  // The first attempt's UpdateItem landed, its answer did not: the item is as release leaves it.
+  ASSERT_TRUE(
+      client_
+          ->update_item(
+              adapters::dynamodb::UpdateItemRequest{
+                  .table_name = offsets_table_,
+                  .key = Item{{"id", string_value("Order:refused")}},
+                  .update_expression = "SET #version = :version, #released_at = :at, "
+                                       "#released_by = :by, #release_id = :release_id REMOVE "
+                                       "#hold_version, #hold_reason, #hold_detail, #held_since",
+                  .condition_expression = "#version = :read",
+                  .expression_attribute_names = {{"#version", "version"},
+                                                 {"#released_at", "released_at"},
+                                                 {"#released_by", "released_by"},
+                                                 {"#release_id", "release_id"},
+                                                 {"#hold_version", "hold_version"},
+                                                 {"#hold_reason", "hold_reason"},
+                                                 {"#hold_detail", "hold_detail"},
+                                                 {"#held_since", "held_since"}},
+                  .expression_attribute_values = {{":version", integer_value(2)},
+                                                  {":read", integer_value(1)},
+                                                  {":at", string_value("2026-12-01T00:00:00Z")},
+                                                  {":by", string_value("operator-test@here")},
+                                                  {":release_id", string_value("release-r1")}}},
+              soon())
+          .has_value());
+  const auto retried = run("release", {"--aggregate", "Order:refused", "--version", "2", "--yes",
+                                       "--release-id", "release-r1"});
+  ASSERT_EQ(retried.exit_code, kExitOk) << retried.err;
+  EXPECT_THAT(retried.out, HasSubstr("already released by release-r1"));
+  EXPECT_EQ(offset("Order:refused"), 2);
+  EXPECT_THAT(marker_trigger("Order:refused"), StartsWith("release:"));
+
+  // Another release of the same version is not this one: the real reason is given.
+  const auto other = run("release", {"--aggregate", "Order:refused", "--version", "2", "--yes",
+                                     "--release-id", "release-r2"});
+  EXPECT_EQ(other.exit_code, kExitError);
+  EXPECT_THAT(other.err, HasSubstr("not held at version 2"));
+}
+
+TEST_F(OperatorCommandsTest, ReleaseToVersionReplacesAnUnreadableOffsetItem) {
+  put_event("Order:corrupt", 0);
+  put_event("Order:corrupt", 1);
+  ASSERT_TRUE(
+      client_
+          ->put_item(
+              adapters::dynamodb::PutItemRequest{.table_name = offsets_table_,
+                                                 .item = Item{{"id", string_value("Order:corrupt")},
+                                                              {"version", string_value("three")}}},
+              soon())
+          .has_value());
+  const auto needs_to_version =
+      run("release", {"--aggregate", "Order:corrupt", "--version", "1", "--yes"});
+  EXPECT_EQ(needs_to_version.exit_code, kExitError);
+  EXPECT_THAT(needs_to_version.err, HasSubstr("--to-version"));
+  EXPECT_EQ(run("replay", {"--aggregate", "Order:corrupt"}).exit_code, kExitError);
+
+  const auto released =
+      run("release", {"--aggregate", "Order:corrupt", "--to-version", "0", "--yes"});
+  ASSERT_EQ(released.exit_code, kExitOk) << released.err;
+  EXPECT_EQ(offset("Order:corrupt"), 0);
+  EXPECT_THAT(marker_trigger("Order:corrupt"), StartsWith("release:"));
+  const auto status = run("status", {"--aggregate", "Order:corrupt", "--json"});
+  EXPECT_EQ(status.json()["aggregates"][0]["state"], "behind");
+}
+
+TEST_F(OperatorCommandsTest, ReplayThatLosesToAConcurrentCommitSaysSoAndChangesNothing) {
+  seed_four_aggregates();
+  // The operator saw offset 2 in status; meanwhile the dispatcher committed versions 3..4.
+  put_event("Order:done", 3);
+  put_event("Order:done", 4);
+  ASSERT_EQ(dispatcher_commit(core::dispatch::OffsetCommit{
+                .aggregate_id = "Order:done", .version = 4, .read_offset = 2}),
+            core::dispatch::CommitOutcome::kWritten);
+  const auto outcome =
+      run("replay", {"--aggregate", "Order:done", "--from-version", "1", "--expect-offset", "2"});
+  EXPECT_EQ(outcome.exit_code, kExitError);
+  EXPECT_THAT(outcome.err, HasSubstr("lost to a concurrent dispatcher commit"));
+  EXPECT_THAT(outcome.err, HasSubstr("is now 4"));
+  EXPECT_THAT(outcome.err, ::testing::Not(HasSubstr(R"("action":"replay")"))) << "no audit line";
+  EXPECT_EQ(offset("Order:done"), 4) << "the commit stands";
+  EXPECT_EQ(marker_trigger("Order:done"), "");
+
+  // With what it reads itself, the replay moves back from the committed offset.
+  const auto replayed = run("replay", {"--aggregate", "Order:done", "--from-version", "1"});
+  ASSERT_EQ(replayed.exit_code, kExitOk) << replayed.err;
+  EXPECT_EQ(offset("Order:done"), 0);
+}
+
+TEST_F(OperatorCommandsTest, ReplayClearsAStoredHoldSoTheDispatcherDecidesAgain) {
+  seed_refused("Order:refused");
+  const auto outcome = run("replay", {"--aggregate", "Order:refused", "--from-version", "1"});
+  ASSERT_EQ(outcome.exit_code, kExitOk) << outcome.err;
+  const auto item = offset_item("Order:refused");
+  ASSERT_TRUE(item.has_value());
+  EXPECT_EQ(integer_attribute(*item, "version"), 0);
+  EXPECT_EQ(core::dynamodb::attribute(*item, "hold_reason"), nullptr);
+  EXPECT_THAT(outcome.err, HasSubstr(R"("cleared_hold":{)"));
+}
+
+TEST_F(OperatorCommandsTest, SweepSkipsAggregatesWithAStoredHoldAndSaysWhy) {
+  for (std::int64_t version = 0; version < 4; ++version) {
+    put_event("Order:behind", version);
+  }
+  seed_refused("Order:refused");
+  const auto swept = run("sweep", {"--json"});
+  ASSERT_EQ(swept.exit_code, kExitAttention) << swept.err;
+  const auto document = swept.json();
+  EXPECT_EQ(document["rang"], nlohmann::json::array({"Order:behind"}));
+  EXPECT_EQ(document["summary"]["skipped_held"], 1);
+  EXPECT_EQ(document["summary"]["skipped_by_reason"]["refused"], 1);
+  ASSERT_EQ(document["held"].size(), 1U);
+  EXPECT_EQ(document["held"][0]["hold"]["source"], "stored");
+  EXPECT_EQ(marker_trigger("Order:refused"), "") << "a doorbell changes nothing for a stored hold";
+  EXPECT_THAT(marker_trigger("Order:behind"), StartsWith("sweep:"));
+
+  const auto text = run("sweep", {});
+  EXPECT_THAT(text.out, HasSubstr("skip  Order:refused: held at version 2 (refused; stored"));
+  EXPECT_THAT(text.out, HasSubstr("skipped 1 held (1 refused; stored holds"));
 }
 
 }  // namespace

@@ -40,6 +40,23 @@ Item event(const std::string& id, std::int64_t version) {
               {"eventType", string_value("Placed")}};
 }
 
+OffsetRecord offset_at(std::int64_t version, std::optional<std::int64_t> dispatched_at = {}) {
+  return OffsetRecord{.state = dispatch::OffsetState{.version = version,
+                                                     .dispatched_at_milliseconds = dispatched_at}};
+}
+
+/// An offsets item as the dispatcher writes it: the offset and a stored hold.
+Item held_offset_item(const std::string& id, std::int64_t version, std::int64_t hold_version,
+                      const std::string& reason) {
+  return Item{{"id", string_value(id)},
+              {"version", integer_value(version)},
+              {"dispatched_at", integer_value(1700000000000)},
+              {"hold_version", integer_value(hold_version)},
+              {"hold_reason", string_value(reason)},
+              {"hold_detail", string_value("what the dispatcher saw")},
+              {"held_since", integer_value(1700000000123)}};
+}
+
 dispatch::RunPlanner planner() {
   return dispatch::make_run_planner(dispatch::DispatcherOptions{.topic = "events"});
 }
@@ -92,8 +109,8 @@ TEST(Lag, CountsFromTheFirstEventVersionWhenThereIsNoOffset) {
 }
 
 TEST(Assess, UpToDateWhenTheOffsetIsTheHead) {
-  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 3},
-                             OffsetRecord{.version = 3}, {}, planner());
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 3}, offset_at(3), {}, planner());
   EXPECT_EQ(status.condition, AggregateCondition::kUpToDate);
   EXPECT_EQ(status.lag, 0);
   EXPECT_FALSE(status.hold.has_value());
@@ -102,8 +119,7 @@ TEST(Assess, UpToDateWhenTheOffsetIsTheHead) {
 TEST(Assess, BehindWhenTheNextEventIsThere) {
   const std::vector<Item> events{event("a", 4), event("a", 5)};
   const auto status =
-      assess(ScannedAggregate{.id = "a", .head_version = 5},
-             OffsetRecord{.version = 3, .dispatched_at_milliseconds = 42}, events, planner());
+      assess(ScannedAggregate{.id = "a", .head_version = 5}, offset_at(3, 42), events, planner());
   EXPECT_EQ(status.condition, AggregateCondition::kBehind);
   EXPECT_EQ(status.lag, 2);
   EXPECT_EQ(status.last_dispatched_milliseconds, 42);
@@ -111,8 +127,8 @@ TEST(Assess, BehindWhenTheNextEventIsThere) {
 
 TEST(Assess, HeldAtTheFirstMissingVersion) {
   const std::vector<Item> events{event("a", 5), event("a", 6)};
-  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 6},
-                             OffsetRecord{.version = 3}, events, planner());
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 6}, offset_at(3), events, planner());
   EXPECT_EQ(status.condition, AggregateCondition::kHeld);
   ASSERT_TRUE(status.hold.has_value());
   EXPECT_EQ(status.hold->version, 4);
@@ -131,8 +147,8 @@ TEST(Assess, HeldAtAPoisonEventUnderTheHoldPolicy) {
   Item broken = event("a", 4);
   broken.erase("data");
   const std::vector<Item> events{broken, event("a", 5)};
-  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 5},
-                             OffsetRecord{.version = 3}, events, planner());
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 5}, offset_at(3), events, planner());
   EXPECT_EQ(status.condition, AggregateCondition::kHeld);
   ASSERT_TRUE(status.hold.has_value());
   EXPECT_EQ(status.hold->version, 4);
@@ -147,16 +163,99 @@ TEST(Assess, APoisonEventDoesNotHoldUnderTheDeadLetterPolicy) {
       dispatch::DispatcherOptions{.topic = "events",
                                   .poison_policy = dispatch::PoisonPolicy::kDeadLetter,
                                   .dead_letter_topic = "events.dlq"});
-  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 5},
-                             OffsetRecord{.version = 3}, events, dead_letter);
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 5}, offset_at(3), events, dead_letter);
   EXPECT_EQ(status.condition, AggregateCondition::kBehind);
 }
 
 TEST(Assess, EventsGoneSinceTheScanMeanNothingWaits) {
-  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 9},
-                             OffsetRecord{.version = 3}, {}, planner());
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 9}, offset_at(3), {}, planner());
   EXPECT_EQ(status.condition, AggregateCondition::kUpToDate);
   EXPECT_EQ(status.lag, 0);
+}
+
+TEST(Assess, ShowsTheStoredHoldOfEachReasonAsStoredWithItsStart) {
+  // Events 4 and 5 are fine, so re-planning alone would say "behind": only the stored verdict says
+  // held (the broker refused, or the dispatcher could not read what it read).
+  const std::vector<Item> events{event("a", 4), event("a", 5)};
+  for (const std::string reason : {"gap", "poison", "refused", "corrupt"}) {
+    const auto record = read_offset_record(held_offset_item("a", 3, 4, reason));
+    ASSERT_FALSE(record.problem.has_value()) << *record.problem;
+    const auto status =
+        assess(ScannedAggregate{.id = "a", .head_version = 5}, record, events, planner());
+    EXPECT_EQ(status.condition, AggregateCondition::kHeld) << reason;
+    ASSERT_TRUE(status.hold.has_value()) << reason;
+    EXPECT_EQ(dispatch::hold_reason_name(status.hold->reason), reason);
+    EXPECT_EQ(status.hold->version, 4);
+    EXPECT_EQ(status.hold->detail, "what the dispatcher saw");
+    EXPECT_EQ(status.hold_source, HoldSource::kStored) << reason;
+    EXPECT_EQ(status.held_since_milliseconds, 1700000000123);
+    EXPECT_EQ(status.offset, 3);
+    EXPECT_EQ(status.lag, 2);
+    EXPECT_FALSE(needs_events(ScannedAggregate{.id = "a", .head_version = 5}, record, 0))
+        << "a stored hold is the dispatcher's verdict: no re-planning";
+  }
+}
+
+TEST(Assess, AHoldFoundOnlyByReplanningIsDerived) {
+  const std::vector<Item> events{event("a", 5)};
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 5}, offset_at(3), events, planner());
+  ASSERT_TRUE(status.hold.has_value());
+  EXPECT_EQ(status.hold_source, HoldSource::kDerived);
+  EXPECT_FALSE(status.held_since_milliseconds.has_value());
+}
+
+TEST(Assess, AnUnreadableOffsetItemIsHeldCorruptWithItsProblem) {
+  const Item corrupt{{"id", string_value("a")}, {"version", string_value("seven")}};
+  const auto record = read_offset_record(corrupt);
+  ASSERT_TRUE(record.problem.has_value());
+  EXPECT_NE(record.problem->find("'version'"), std::string::npos) << *record.problem;
+  EXPECT_EQ(record.problem->find("seven"), std::string::npos) << "never the value";
+  EXPECT_FALSE(needs_events(ScannedAggregate{.id = "a", .head_version = 5}, record, 0));
+  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 5}, record, {}, planner());
+  EXPECT_EQ(status.condition, AggregateCondition::kHeld);
+  ASSERT_TRUE(status.hold.has_value());
+  EXPECT_EQ(status.hold->reason, dispatch::HoldReason::kCorrupt);
+  EXPECT_EQ(status.hold_source, HoldSource::kDerived) << "the dispatcher has not stored it yet";
+  EXPECT_EQ(status.offset_problem, record.problem);
+  EXPECT_FALSE(status.offset.has_value());
+  EXPECT_EQ(status.lag, 0);
+}
+
+TEST(Assess, TheCorruptHoldTheDispatcherStoredOnAnUnreadableItemIsStored) {
+  Item corrupt = held_offset_item("a", 0, -1, "corrupt");
+  corrupt["version"] = string_value("seven");
+  const auto record = read_offset_record(corrupt);
+  ASSERT_TRUE(record.problem.has_value());
+  const auto status = assess(ScannedAggregate{.id = "a", .head_version = 5}, record, {}, planner());
+  ASSERT_TRUE(status.hold.has_value());
+  EXPECT_EQ(status.hold->reason, dispatch::HoldReason::kCorrupt);
+  EXPECT_EQ(status.hold->version, -1);
+  EXPECT_EQ(status.hold_source, HoldSource::kStored);
+  EXPECT_EQ(status.held_since_milliseconds, 1700000000123);
+  EXPECT_TRUE(status.offset_problem.has_value());
+}
+
+TEST(Assess, VersionsOutOfOrderAreADerivedCorruptHoldAfterTheValidPrefix) {
+  const std::vector<Item> events{event("a", 4), event("a", 4)};
+  const auto status =
+      assess(ScannedAggregate{.id = "a", .head_version = 5}, offset_at(3), events, planner());
+  ASSERT_TRUE(status.hold.has_value());
+  EXPECT_EQ(status.hold->reason, dispatch::HoldReason::kCorrupt);
+  EXPECT_EQ(status.hold->version, 5);
+  EXPECT_EQ(status.hold_source, HoldSource::kDerived);
+}
+
+TEST(Assess, AnUnreadableEventPageIsADerivedCorruptHoldAtTheNextVersion) {
+  const auto status = assess_unreadable_events(
+      ScannedAggregate{.id = "a", .head_version = 5}, offset_at(3),
+      permanent_error("InvalidAttributeValue", "attribute 'data' has an unknown type"), 0);
+  ASSERT_TRUE(status.hold.has_value());
+  EXPECT_EQ(status.hold->reason, dispatch::HoldReason::kCorrupt);
+  EXPECT_EQ(status.hold->version, 4);
+  EXPECT_NE(status.hold->detail.find("InvalidAttributeValue"), std::string::npos);
 }
 
 }  // namespace

@@ -7,11 +7,19 @@ namespace {
 
 using std::chrono::milliseconds;
 
-TEST(SweepAction, RingsOnlyDispatchableAggregatesAndReportsHeldOnes) {
+TEST(SweepAction, SkipsStoredHoldsAndRingsAggregatesBehindWithoutOne) {
   EXPECT_EQ(sweep_action(AggregateStatus{.condition = AggregateCondition::kBehind}),
             SweepAction::kRing);
-  EXPECT_EQ(sweep_action(AggregateStatus{.condition = AggregateCondition::kHeld}),
-            SweepAction::kReportHeld);
+  const dispatch::Hold hold{.version = 4, .reason = dispatch::HoldReason::kRefused};
+  EXPECT_EQ(sweep_action(AggregateStatus{.condition = AggregateCondition::kHeld,
+                                         .hold = hold,
+                                         .hold_source = HoldSource::kStored}),
+            SweepAction::kSkipHeld);
+  // Only re-planning finds it: ringing lets the dispatcher store its own verdict.
+  EXPECT_EQ(sweep_action(AggregateStatus{.condition = AggregateCondition::kHeld,
+                                         .hold = hold,
+                                         .hold_source = HoldSource::kDerived}),
+            SweepAction::kRing);
   EXPECT_EQ(sweep_action(AggregateStatus{.condition = AggregateCondition::kUpToDate}),
             SweepAction::kNone);
 }
