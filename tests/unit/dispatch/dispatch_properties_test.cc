@@ -23,6 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kCases = 1000;
+/// The whole-system scenario does more per case since issue 11 (timeouts, broken data and the
+/// byte budget mean more invocations): fewer cases keep the suite's run time where it was.
+constexpr int kScenarioCases = 650;
 
 /// Runs a rapidcheck property with `cases` successes to reach, as a gtest test.
 template <typename Testable>
@@ -62,7 +65,7 @@ std::string joined(const std::vector<std::string>& lines) {
 }
 
 TEST(DispatchProperties, EveryWrittenEventIsPublishedInOrderDespiteFaultsAndCrashes) {
-  check_property(kCases, [] {
+  check_property(kScenarioCases, [] {
     ScenarioParameters parameters;
     parameters.seed = *rc::gen::arbitrary<std::uint64_t>();
     parameters.aggregates = *rc::gen::inRange<std::size_t>(1, 8);
@@ -75,7 +78,9 @@ TEST(DispatchProperties, EveryWrittenEventIsPublishedInOrderDespiteFaultsAndCras
     parameters.concurrent_write_probability = percent(0, 30);
     parameters.fault_probability = percent(0, 30);
     parameters.crash_probability = percent(0, 10);
-    parameters.max_latency = std::chrono::milliseconds(*rc::gen::inRange(0, 1500));
+    // Up to twice the 2 s margin: a call can hang past the runtime's deadline unless the
+    // dispatcher's deadline cuts it short (the fakes end every call at the deadline they get).
+    parameters.max_latency = std::chrono::milliseconds(*rc::gen::inRange(0, 4000));
     // With the 2 s safety margin, short budgets make the dispatcher refuse waves at the deadline.
     // A budget of exactly the margin leaves no time at all (the TimeBudget is spent at the start),
     // so nothing could ever be dispatched: the shortest budget is 1 ms more.

@@ -764,8 +764,12 @@ TEST_F(DispatcherTest, CorruptOffsetItemHoldsOnlyThatAggregateAndStoresTheHold) 
   // Stored beside the unreadable version, which stays as it was for a person to fix.
   const dynamodb::Item* item = table_.offset_item(aggregate_id_of("a"));
   ASSERT_NE(item, nullptr);
-  EXPECT_EQ(*dynamodb::string_attribute(*item, "version"), "seven");
-  EXPECT_EQ(*dynamodb::string_attribute(*item, "hold_reason"), "corrupt");
+  const std::string* version = dynamodb::string_attribute(*item, "version");
+  const std::string* reason = dynamodb::string_attribute(*item, "hold_reason");
+  ASSERT_NE(version, nullptr);
+  EXPECT_EQ(*version, "seven");
+  ASSERT_NE(reason, nullptr) << "the hold is stored";
+  EXPECT_EQ(*reason, "corrupt");
   EXPECT_EQ(dynamodb::integer_attribute(*item, "held_since"), now_milliseconds());
 }
 
@@ -858,6 +862,7 @@ TEST_F(DispatcherTest, HoldAtTheSameStopKeepsItsSinceAndIsNotRewritten) {
   EXPECT_EQ(again.held[0].since_milliseconds, since) << "the hold began at the first stop";
   EXPECT_EQ(store_.calls().commit_offsets, commit_calls) << "nothing changed: nothing written";
   EXPECT_EQ(table_.offset_writes(), writes);
+  ASSERT_TRUE(table_.stored_hold(aggregate_id_of("a")).has_value());
   EXPECT_EQ(table_.stored_hold(aggregate_id_of("a"))->since_milliseconds, since);
 }
 
