@@ -994,5 +994,25 @@ TEST_F(ByteBudgetDispatcherTest, UnreadAggregatesAreDeferredAndDispatchedLater) 
   EXPECT_EQ(published("d"), (std::vector<std::int64_t>{0}));
 }
 
+// Found by the property scenario (byte budget, timeouts): an earlier attempt of this batch wrote
+// "deferred:22" and timed out after the write landed; its stream record (60) is in this batch.
+// Writing the lowest marker's number again changed nothing, rang no doorbell, and c was lost.
+TEST_F(ByteBudgetDispatcherTest, DeferredDoorbellRingsEvenWhenAnEarlierAttemptWroteItsTrigger) {
+  write("a", {0, 1, 2, 3, 4, 5});
+  write("b", {0});
+  write("c", {0});
+  write("d", {0});
+  ASSERT_TRUE(fakes::put_marker(
+      table_, MarkerWrite{.aggregate_id = aggregate_id_of("c"), .trigger = "deferred:22"}));
+  const std::size_t records_before = table_.stream_record_count();
+  const DispatchReport report =
+      handle({marker_record("20", "a"), marker_record("21", "b"), marker_record("22", "c"),
+              marker_record("23", "d"), marker_record("60", "c")});
+  ASSERT_EQ(report.deferred, 2U);
+  EXPECT_TRUE(published("c").empty());
+  EXPECT_NE(marker_trigger("c"), "deferred:22") << "the same value makes no stream record";
+  EXPECT_EQ(table_.stream_record_count(), records_before + 3) << "a continues, c and d deferred";
+}
+
 }  // namespace
 }  // namespace dispatcher::core::dispatch
