@@ -138,13 +138,14 @@ class InstantEventStore final : public dispatch::EventStore {
       std::span<const dispatch::MarkerWrite> markers, dispatcher::core::Deadline) override {
     return std::vector<dispatcher::core::Status>(markers.size());
   }
-  std::vector<dispatcher::core::Result<std::optional<std::int64_t>>> read_offsets(
+  std::vector<dispatcher::core::Result<dispatch::OffsetState>> read_offsets(
       std::span<const dispatch::AggregateId> ids, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Result<std::optional<std::int64_t>>>(ids.size(),
-                                                                              std::nullopt);
+    return std::vector<dispatcher::core::Result<dispatch::OffsetState>>(ids.size(),
+                                                                        dispatch::OffsetState{});
   }
   std::vector<dispatcher::core::Result<dispatch::EventPage>> read_events(
-      std::span<const dispatch::EventQuery> queries, dispatcher::core::Deadline) override {
+      std::span<const dispatch::EventQuery> queries, dispatch::ReadBudget,
+      dispatcher::core::Deadline) override {
     std::vector<dispatcher::core::Result<dispatch::EventPage>> pages;
     pages.reserve(queries.size());
     for (std::size_t index = 0; index < queries.size(); ++index) {
@@ -152,9 +153,10 @@ class InstantEventStore final : public dispatch::EventStore {
     }
     return pages;
   }
-  std::vector<dispatcher::core::Status> commit_offsets(
+  std::vector<dispatcher::core::Result<dispatch::CommitOutcome>> commit_offsets(
       std::span<const dispatch::OffsetCommit> commits, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Status>(commits.size());
+    return std::vector<dispatcher::core::Result<dispatch::CommitOutcome>>(
+        commits.size(), dispatch::CommitOutcome::kWritten);
   }
 
  private:

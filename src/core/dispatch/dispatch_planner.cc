@@ -18,12 +18,16 @@ DispatchPlan plan_dispatch(std::span<const StreamRecord> records) {
         index_by_aggregate.try_emplace(record.aggregate_id, plan.dispatches.size());
     if (inserted) {
       plan.dispatches.push_back(PlannedDispatch{.aggregate_id = record.aggregate_id,
-                                                .lowest_sequence_number = record.sequence_number});
+                                                .lowest_sequence_number = record.sequence_number,
+                                                .highest_sequence_number = record.sequence_number});
       continue;
     }
     PlannedDispatch& dispatch = plan.dispatches[found->second];
     if (compare_sequence_numbers(record.sequence_number, dispatch.lowest_sequence_number) < 0) {
       dispatch.lowest_sequence_number = record.sequence_number;
+    }
+    if (compare_sequence_numbers(record.sequence_number, dispatch.highest_sequence_number) > 0) {
+      dispatch.highest_sequence_number = record.sequence_number;
     }
   }
   return plan;

@@ -15,6 +15,9 @@ struct PlannedDispatch {
   /// The lowest sequence number of the aggregate's marker records in the batch: if its dispatch
   /// fails, Lambda must retry from there so that the doorbell rings again.
   std::string lowest_sequence_number;
+  /// The highest one: a doorbell the dispatcher rings again names it, since any earlier write
+  /// of that trigger made a record after it, which is not in this batch and still rings.
+  std::string highest_sequence_number;
 
   friend bool operator==(const PlannedDispatch&, const PlannedDispatch&) = default;
 };

@@ -568,12 +568,14 @@ class Invocation {
                         .trigger = "continue:" + std::to_string(*dispatch.run.last_version())});
       } else if (dispatch.page.over_budget && dispatch.delivered == 0 &&
                  dispatch.page.items.empty()) {
-        // Not read at all. The marker record's own sequence number is new to the marker item
-        // (a retry of this batch writes the same value, and the first write's record rings).
+        // Not read at all. The newest marker record's sequence number is new to the marker item
+        // unless an earlier attempt of this batch wrote it; that write's record came after every
+        // record of the batch, so it is still to come and rings. (The lowest one could be the
+        // trigger of a record in this very batch: writing it again would ring nothing.)
         ++report_.deferred;
         writes.push_back(
             MarkerWrite{.aggregate_id = dispatch.plan->aggregate_id,
-                        .trigger = "deferred:" + dispatch.plan->lowest_sequence_number});
+                        .trigger = "deferred:" + dispatch.plan->highest_sequence_number});
       } else {
         continue;
       }

@@ -16,9 +16,12 @@ TEST(DispatchPlanner, DispatchesEachAggregateWhoseDoorbellRangOnce) {
       record("100", "Order:a", kMarkerVersion), record("101", "Order:b", kMarkerVersion),
       record("102", "Order:a", kMarkerVersion), record("103", "Order:c", 3)};
   const DispatchPlan plan = plan_dispatch(records);
-  EXPECT_EQ(plan.dispatches, (std::vector<PlannedDispatch>{
-                                 {.aggregate_id = "Order:a", .lowest_sequence_number = "100"},
-                                 {.aggregate_id = "Order:b", .lowest_sequence_number = "101"}}));
+  EXPECT_EQ(plan.dispatches, (std::vector<PlannedDispatch>{{.aggregate_id = "Order:a",
+                                                            .lowest_sequence_number = "100",
+                                                            .highest_sequence_number = "102"},
+                                                           {.aggregate_id = "Order:b",
+                                                            .lowest_sequence_number = "101",
+                                                            .highest_sequence_number = "101"}}));
 }
 
 TEST(DispatchPlanner, RemembersLowestMarkerSequenceNumberComparedNumerically) {
@@ -28,6 +31,7 @@ TEST(DispatchPlanner, RemembersLowestMarkerSequenceNumberComparedNumerically) {
   const DispatchPlan plan = plan_dispatch(records);
   ASSERT_EQ(plan.dispatches.size(), 1U);
   EXPECT_EQ(plan.dispatches[0].lowest_sequence_number, "99");
+  EXPECT_EQ(plan.dispatches[0].highest_sequence_number, "1000");
 }
 
 TEST(DispatchPlanner, IgnoresEventsAndUnknownNegativeVersions) {

@@ -69,6 +69,12 @@ class DispatcherTest : public ::testing::Test {
     return trigger == nullptr ? "<no trigger>" : *trigger;
   }
 
+  std::int64_t now_milliseconds() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               clock_.wall_now().time_since_epoch())
+        .count();
+  }
+
   fakes::Faults faults_{7};
   fakes::FakeClock clock_;
   fakes::FakeDynamoDb table_{1, 7};
@@ -261,7 +267,7 @@ TEST_F(DispatcherTest, PermanentPublishErrorHoldsTheAggregateWithoutBatchFailure
   EXPECT_EQ(offset("a"), 0);
   ASSERT_EQ(report.held.size(), 1U);
   EXPECT_EQ(report.held[0].hold.version, 1);
-  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kPoison);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kRefused);  // issue 11: was kPoison
   EXPECT_NE(report.held[0].hold.detail.find("MSG_SIZE_TOO_LARGE"), std::string::npos);
   EXPECT_TRUE(report.failed.empty());
   EXPECT_EQ(report.response.retry_from, std::nullopt);
@@ -416,32 +422,36 @@ class MisbehavingEventStore final : public EventStore {
                                     Deadline deadline) override {
     return inner_.write_markers(markers, deadline);
   }
-  std::vector<Result<std::optional<std::int64_t>>> read_offsets(std::span<const AggregateId> ids,
-                                                                Deadline deadline) override {
+  std::vector<Result<OffsetState>> read_offsets(std::span<const AggregateId> ids,
+                                                Deadline deadline) override {
     auto offsets = inner_.read_offsets(ids, deadline);
     if (drop_last_offset && !offsets.empty()) {
       offsets.pop_back();
     }
     return offsets;
   }
-  std::vector<Result<EventPage>> read_events(std::span<const EventQuery> queries,
+  std::vector<Result<EventPage>> read_events(std::span<const EventQuery> queries, ReadBudget budget,
                                              Deadline deadline) override {
-    auto pages = inner_.read_events(queries, deadline);
+    auto pages = inner_.read_events(queries, budget, deadline);
     if (repeat_last_item) {
-      for (auto& page : pages) {
-        if (page && !page->items.empty()) {
+      for (std::size_t index = 0; index < pages.size() && index < queries.size(); ++index) {
+        auto& page = pages[index];
+        const bool chosen =
+            repeat_only_for.empty() || queries[index].aggregate_id == repeat_only_for;
+        if (chosen && page && !page->items.empty()) {
           page->items.push_back(page->items.back());
         }
       }
     }
     return pages;
   }
-  std::vector<Status> commit_offsets(std::span<const OffsetCommit> commits,
-                                     Deadline deadline) override {
+  std::vector<Result<CommitOutcome>> commit_offsets(std::span<const OffsetCommit> commits,
+                                                    Deadline deadline) override {
     return inner_.commit_offsets(commits, deadline);
   }
   bool drop_last_offset = false;
   bool repeat_last_item = false;
+  AggregateId repeat_only_for;  ///< empty: every page
 
  private:
   EventStore& inner_;
@@ -463,19 +473,32 @@ TEST_F(DispatcherTest, PortAnsweringTooFewResultsFailsTheUnansweredAggregates) {
   EXPECT_EQ(report.response.retry_from, "2");
 }
 
-TEST_F(DispatcherTest, OutOfOrderPagePublishesTheValidPrefixThenFails) {
+// Issue 11: the order violation was a batch failure (retried forever); it is about the
+// aggregate's data, so it now holds that aggregate (corrupt) after the valid prefix.
+TEST_F(DispatcherTest, OutOfOrderPagePublishesTheValidPrefixThenHoldsTheAggregateAsCorrupt) {
   write("a", {0, 1});
+  write("b", {0});
   MisbehavingEventStore store(store_);
   store.repeat_last_item = true;
+  store.repeat_only_for = aggregate_id_of("a");
   Dispatcher dispatcher(store, publisher_, clock_, options_);
   const DispatchReport report = dispatcher.handle(
-      StreamBatch{.records = {marker_record("3", "a")}, .warnings = {}}, clock_.now() + 60s);
+      StreamBatch{.records = {marker_record("3", "a"), marker_record("4", "b")}, .warnings = {}},
+      clock_.now() + 60s);
   EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1}));
   EXPECT_EQ(offset("a"), 1);
-  ASSERT_EQ(report.failed.size(), 1U);
-  EXPECT_EQ(report.failed[0].error.code, "EventOrderViolation");
-  EXPECT_EQ(report.failed[0].phase, Phase::kPlanRuns);
-  EXPECT_EQ(report.response.retry_from, "3");
+  EXPECT_EQ(offset("b"), 0);
+  EXPECT_TRUE(report.failed.empty());
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].aggregate_id, aggregate_id_of("a"));
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kCorrupt);
+  EXPECT_EQ(report.held[0].hold.version, 2);
+  EXPECT_NE(report.held[0].hold.detail.find("EventOrderViolation"), std::string::npos);
+  const auto stored = table_.stored_hold(aggregate_id_of("a"));
+  ASSERT_TRUE(stored.has_value()) << "the hold is stored with the commit of the prefix";
+  EXPECT_EQ(stored->hold.reason, HoldReason::kCorrupt);
+  EXPECT_EQ(stored->since_milliseconds, now_milliseconds());
 }
 
 TEST_F(DispatcherTest, RejectsUnusableOptions) {
@@ -604,7 +627,7 @@ TEST_F(DeadLetterDispatcherTest, BrokerRejectingTheDeadLetterTooHoldsTheAggregat
   EXPECT_EQ(offset("a"), 0);
   ASSERT_EQ(report.held.size(), 1U);
   EXPECT_EQ(report.held[0].hold.version, 1);
-  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kPoison);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kRefused);  // issue 11: was kPoison
   EXPECT_TRUE(report.dead_lettered.empty()) << "the dead letter was not delivered";
   EXPECT_TRUE(report.failed.empty());
 }
@@ -656,6 +679,339 @@ TEST_F(DispatcherTest, ReportsDispatchLagOfDeliveredEventsAgainstTheWallClock) {
   EXPECT_EQ(report.lag.events, 2U) << "b was not delivered: no lag for it";
   EXPECT_EQ(report.lag.max, lag(0));
   EXPECT_EQ(report.lag.total, lag(0) + lag(1));
+}
+
+// ---- Issue 11: one time budget -------------------------------------------------------------
+
+TEST_F(DispatcherTest, EveryPortCallGetsADeadlineNoLaterThanTheDeadlineMinusTheMargin) {
+  options_.max_events_per_aggregate = 1;  // a continuation wave too
+  write("a", {0, 1});
+  write("b", {0});
+  faults_.script_entry_fault(PortCall::kPublish, "b", EntryFault::kPermanent, 0);
+  const Deadline runtime_deadline = clock_.now() + 60s;
+  Dispatcher dispatcher(store_, publisher_, clock_, options_);
+  std::ignore = dispatcher.handle(
+      StreamBatch{
+          .records = {event_record("5", "c", 0), marker_record("7", "a"), marker_record("8", "b")},
+          .warnings = {}},
+      runtime_deadline);
+  const Deadline respond_by = runtime_deadline - options_.deadline_safety_margin;
+  std::size_t calls = 0;
+  for (const auto* recorded : {&store_.recorded_calls(), &publisher_.recorded_calls()}) {
+    for (const fakes::RecordedCall& call : *recorded) {
+      ++calls;
+      EXPECT_LE(call.deadline, respond_by) << "port call " << static_cast<int>(call.call);
+    }
+  }
+  EXPECT_EQ(calls, 6U) << "markers, offsets, events, publish, commit, continue";
+}
+
+TEST_F(DispatcherTest, PublishDeadlineKeepsTimeForTheCommit) {
+  write("a", {0});
+  const Deadline runtime_deadline = clock_.now() + 60s;
+  Dispatcher dispatcher(store_, publisher_, clock_, options_);
+  std::ignore = dispatcher.handle(StreamBatch{.records = {marker_record("7", "a")}, .warnings = {}},
+                                  runtime_deadline);
+  ASSERT_EQ(publisher_.recorded_calls().size(), 1U);
+  const Deadline respond_by = runtime_deadline - options_.deadline_safety_margin;
+  EXPECT_LE(publisher_.recorded_calls()[0].deadline, respond_by - 1s)
+      << "a second (at most a quarter of what is left) stays for the commit wave";
+}
+
+TEST_F(DispatcherTest, PublishThatUsesItsWholeDeadlineStillCommitsTheDeliveredPrefixInTime) {
+  write("a", {0, 1, 2, 3});
+  write("b", {0});
+  // The flush hangs far past its deadline: the publisher gives up at the deadline with two of a's
+  // messages confirmed and none of b's.
+  faults_.script_latency(PortCall::kPublish, 10min);
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kTransient, 2);
+  faults_.script_entry_fault(PortCall::kPublish, "b", EntryFault::kTransient, 0);
+  const Deadline runtime_deadline = clock_.now() + 6s;
+  Dispatcher dispatcher(store_, publisher_, clock_, options_);
+  const DispatchReport report = dispatcher.handle(
+      StreamBatch{.records = {marker_record("7", "a"), marker_record("8", "b")}, .warnings = {}},
+      runtime_deadline);
+  ASSERT_EQ(publisher_.recorded_calls().size(), 1U);
+  EXPECT_TRUE(publisher_.recorded_calls()[0].timed_out);
+  EXPECT_EQ(offset("a"), 1) << "the confirmed prefix is committed after the publish timed out";
+  EXPECT_EQ(offset("b"), std::nullopt);
+  EXPECT_LE(clock_.now(), runtime_deadline - options_.deadline_safety_margin);
+  ASSERT_EQ(report.failed.size(), 2U);
+  for (const FailedAggregate& failure : report.failed) {
+    EXPECT_EQ(failure.phase, Phase::kPublish);
+    EXPECT_EQ(failure.uncommitted_messages, 0U);
+  }
+  EXPECT_EQ(report.response.retry_from, "7");
+}
+
+// ---- Issue 11: per-aggregate outcomes -------------------------------------------------------
+
+TEST_F(DispatcherTest, CorruptOffsetItemHoldsOnlyThatAggregateAndStoresTheHold) {
+  table_.put_offset_item(aggregate_id_of("a"),
+                         dynamodb::Item{{"version", dynamodb::string_value("seven")}});
+  write("a", {0, 1});
+  write("b", {0});
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b")});
+  EXPECT_TRUE(published("a").empty());
+  EXPECT_EQ(offset("b"), 0);
+  EXPECT_TRUE(report.failed.empty()) << "an error about a's data is no batch failure";
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+  EXPECT_FALSE(report.invocation_error.has_value());
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].aggregate_id, aggregate_id_of("a"));
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kCorrupt);
+  EXPECT_NE(report.held[0].hold.detail.find("InvalidOffsetItem"), std::string::npos);
+  // Stored beside the unreadable version, which stays as it was for a person to fix.
+  const dynamodb::Item* item = table_.offset_item(aggregate_id_of("a"));
+  ASSERT_NE(item, nullptr);
+  const std::string* version = dynamodb::string_attribute(*item, "version");
+  const std::string* reason = dynamodb::string_attribute(*item, "hold_reason");
+  ASSERT_NE(version, nullptr);
+  EXPECT_EQ(*version, "seven");
+  ASSERT_NE(reason, nullptr) << "the hold is stored";
+  EXPECT_EQ(*reason, "corrupt");
+  EXPECT_EQ(dynamodb::integer_attribute(*item, "held_since"), now_milliseconds());
+}
+
+TEST_F(DispatcherTest, UndecodablePageHoldsOnlyThatAggregateAtItsNextVersion) {
+  write("a", {0, 1, 2});
+  write("b", {0});
+  ASSERT_TRUE(table_.commit_offset(aggregate_id_of("a"), 0));
+  faults_.set_undecodable_page(aggregate_id_of("a"), true);
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b")});
+  EXPECT_TRUE(published("a").empty());
+  EXPECT_EQ(offset("a"), 0);
+  EXPECT_EQ(offset("b"), 0);
+  EXPECT_TRUE(report.failed.empty());
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].hold.reason, HoldReason::kCorrupt);
+  EXPECT_EQ(report.held[0].hold.version, 1);
+  const auto stored = table_.stored_hold(aggregate_id_of("a"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->hold.reason, HoldReason::kCorrupt);
+  EXPECT_EQ(stored->hold.version, 1);
+  EXPECT_EQ(stored->since_milliseconds, now_milliseconds());
+
+  // Once the page reads again, a new doorbell dispatches the rest and removes the stored hold.
+  faults_.set_undecodable_page(aggregate_id_of("a"), false);
+  const DispatchReport fixed = handle({marker_record("30", "a")});
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(offset("a"), 2);
+  EXPECT_TRUE(fixed.held.empty());
+  EXPECT_EQ(table_.stored_hold(aggregate_id_of("a")), std::nullopt);
+}
+
+TEST_F(DispatcherTest, MissingTableOnEventReadFailsTheInvocation) {
+  write("a", {0});
+  core::Error missing =
+      core::permanent_error("ResourceNotFoundException", "Requested resource not found");
+  missing.service = "dynamodb";
+  missing.http_status = 400;
+  faults_.script_entry_error(PortCall::kReadEvents, aggregate_id_of("a"), missing);
+  const DispatchReport report = handle({marker_record("20", "a")});
+  ASSERT_TRUE(report.invocation_error.has_value());
+  EXPECT_EQ(report.invocation_error->code, "ResourceNotFoundException");
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.failed[0].phase, Phase::kReadEvents);
+  EXPECT_TRUE(report.held.empty()) << "a deployment error is nobody's corrupt data";
+  EXPECT_EQ(report.response.retry_from, "20");
+}
+
+TEST_F(DispatcherTest, UnknownTopicFromTheBrokerFailsTheInvocation) {
+  write("a", {0, 1});
+  core::Error unknown = core::permanent_error("UNKNOWN_TOPIC_OR_PART", "Broker: Unknown topic");
+  unknown.service = "kafka";
+  faults_.script_entry_error(PortCall::kPublish, "a", unknown, 0);
+  const DispatchReport report = handle({marker_record("20", "a")});
+  ASSERT_TRUE(report.invocation_error.has_value());
+  EXPECT_EQ(report.invocation_error->code, "UNKNOWN_TOPIC_OR_PART");
+  EXPECT_TRUE(report.held.empty()) << "not a refusal of one message";
+  ASSERT_EQ(report.failed.size(), 1U);
+  EXPECT_EQ(report.response.retry_from, "20");
+  EXPECT_EQ(offset("a"), std::nullopt);
+}
+
+TEST_F(DispatcherTest, BrokerRefusalIsHeldAsRefusedAndStoredWithTheCommit) {
+  write("a", {0, 1, 2});
+  faults_.script_entry_fault(PortCall::kPublish, "a", EntryFault::kPermanent, 1);
+  std::ignore = handle({marker_record("50", "a")});
+  EXPECT_EQ(offset("a"), 0);
+  const auto stored = table_.stored_hold(aggregate_id_of("a"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->hold.reason, HoldReason::kRefused);
+  EXPECT_EQ(stored->hold.version, 1);
+  EXPECT_EQ(store_.calls().commit_offsets, 1U) << "one write: the offset with its hold";
+}
+
+// ---- Issue 11: stored holds -----------------------------------------------------------------
+
+TEST_F(DispatcherTest, HoldAtTheSameStopKeepsItsSinceAndIsNotRewritten) {
+  write("a", {0, 2});
+  const DispatchReport first = handle({marker_record("20", "a")});
+  ASSERT_EQ(first.held.size(), 1U);
+  const std::int64_t since = now_milliseconds();
+  EXPECT_EQ(first.held[0].since_milliseconds, since);
+  const std::size_t writes = table_.offset_writes();
+  const std::size_t commit_calls = store_.calls().commit_offsets;
+
+  clock_.advance(90s);
+  const DispatchReport again = handle({marker_record("30", "a")});
+  ASSERT_EQ(again.held.size(), 1U);
+  EXPECT_EQ(again.held[0].hold.version, 1);
+  EXPECT_EQ(again.held[0].since_milliseconds, since) << "the hold began at the first stop";
+  EXPECT_EQ(store_.calls().commit_offsets, commit_calls) << "nothing changed: nothing written";
+  EXPECT_EQ(table_.offset_writes(), writes);
+  ASSERT_TRUE(table_.stored_hold(aggregate_id_of("a")).has_value());
+  EXPECT_EQ(table_.stored_hold(aggregate_id_of("a"))->since_milliseconds, since);
+}
+
+TEST_F(DispatcherTest, HoldAtANewStopIsStoredWithANewSince) {
+  write("a", {0, 2});
+  std::ignore = handle({marker_record("20", "a")});
+  clock_.advance(90s);
+  write("a", {1, 4});
+  const DispatchReport report = handle({marker_record("30", "a")});
+  ASSERT_EQ(report.held.size(), 1U);
+  EXPECT_EQ(report.held[0].hold.version, 3);
+  EXPECT_EQ(report.held[0].since_milliseconds, now_milliseconds());
+  const auto stored = table_.stored_hold(aggregate_id_of("a"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->hold.version, 3);
+  EXPECT_EQ(stored->since_milliseconds, now_milliseconds());
+  EXPECT_EQ(offset("a"), 2);
+}
+
+TEST_F(DispatcherTest, CommitPastAStoredHoldRemovesIt) {
+  write("a", {0, 2});
+  std::ignore = handle({marker_record("20", "a")});
+  ASSERT_TRUE(table_.stored_hold(aggregate_id_of("a")).has_value());
+  write("a", {1});
+  const DispatchReport report = handle({marker_record("30", "a")});
+  EXPECT_TRUE(report.held.empty());
+  EXPECT_EQ(offset("a"), 2);
+  EXPECT_EQ(table_.stored_hold(aggregate_id_of("a")), std::nullopt);
+}
+
+TEST_F(DispatcherTest, StoredHoldThatNoLongerAppliesIsRemovedWithoutACommit) {
+  // Someone (a replay, say) moved the offset past the stored gap: nothing is left to publish.
+  write("a", {0, 1});
+  table_.put_offset_item(aggregate_id_of("a"),
+                         dynamodb::Item{{"version", dynamodb::integer_value(1)},
+                                        {"hold_version", dynamodb::integer_value(1)},
+                                        {"hold_reason", dynamodb::string_value("gap")},
+                                        {"hold_detail", dynamodb::string_value("missing")},
+                                        {"held_since", dynamodb::integer_value(5)}});
+  const DispatchReport report = handle({marker_record("30", "a")});
+  EXPECT_TRUE(report.held.empty());
+  EXPECT_TRUE(kafka_.log().empty());
+  EXPECT_EQ(offset("a"), 1);
+  EXPECT_EQ(table_.stored_hold(aggregate_id_of("a")), std::nullopt);
+  ASSERT_EQ(store_.commits().size(), 1U);
+  EXPECT_EQ(store_.commits()[0].version, std::nullopt) << "a hold-only write";
+  EXPECT_EQ(store_.commits()[0].read_offset, 1) << "conditioned on the offset read";
+  EXPECT_EQ(report.offsets_committed, 0U);
+}
+
+TEST_F(DispatcherTest, HoldOnlyWriteLosesWhenTheOffsetMovedMeanwhile) {
+  write("a", {0, 2});
+  // Another writer commits while this invocation reads the events.
+  store_.before_call = [this] {
+    if (store_.calls().read_events == 1 && store_.calls().commit_offsets == 0) {
+      table_.commit_offset(aggregate_id_of("a"), 5);
+    }
+  };
+  const DispatchReport report = handle({marker_record("30", "a")});
+  EXPECT_EQ(report.offset_races_lost, 1U);
+  EXPECT_EQ(offset("a"), 5);
+  EXPECT_EQ(table_.stored_hold(aggregate_id_of("a")), std::nullopt)
+      << "a hold planned against an offset that moved is not stored";
+}
+
+// ---- Issue 11: lost races -------------------------------------------------------------------
+
+TEST_F(DispatcherTest, LostRaceIsCountedApartFromCommittedOffsets) {
+  write("a", {0, 1, 2});
+  write("b", {0});
+  // Another dispatcher commits a newer offset of a while this one publishes.
+  publisher_.before_call = [this] { table_.commit_offset(aggregate_id_of("a"), 7); };
+  const DispatchReport report = handle({marker_record("30", "a"), marker_record("31", "b")});
+  EXPECT_EQ(report.offset_races_lost, 1U);
+  EXPECT_EQ(report.offsets_committed, 1U) << "only b's";
+  EXPECT_EQ(offset("a"), 7) << "offsets never move back";
+  EXPECT_TRUE(report.failed.empty()) << "a losing writer is not an error";
+}
+
+// ---- Issue 11: byte budget ------------------------------------------------------------------
+
+class ByteBudgetDispatcherTest : public DispatcherTest {
+ protected:
+  ByteBudgetDispatcherTest() {
+    item_bytes_ = dynamodb::approximate_size(fakes::event_item("a", 0));
+    store_.set_page_bytes(2 * item_bytes_);     // about two events per Query page
+    options_.max_read_bytes = 4 * item_bytes_;  // two pages in flight
+  }
+  std::size_t item_bytes_ = 0;
+};
+
+TEST_F(ByteBudgetDispatcherTest, BigAggregateIsReadPartlyAndContinues) {
+  write("a", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const DispatchReport report = handle({marker_record("20", "a")});
+  EXPECT_EQ(store_.read_budgets().at(0).max_bytes, 4 * item_bytes_);
+  const std::vector<std::int64_t> first = published("a");
+  ASSERT_FALSE(first.empty());
+  EXPECT_LT(first.size(), 10U) << "the budget stops the read";
+  EXPECT_EQ(offset("a"), first.back());
+  EXPECT_EQ(report.continuations, 1U);
+  EXPECT_EQ(marker_trigger("a"), "continue:" + std::to_string(first.back()));
+  for (int invocation = 0; invocation < 10 && offset("a") != 9; ++invocation) {
+    std::ignore = handle({marker_record(std::to_string(30 + invocation), "a")});
+  }
+  EXPECT_EQ(published("a"), (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST_F(ByteBudgetDispatcherTest, UnreadAggregatesAreDeferredAndDispatchedLater) {
+  write("a", {0, 1, 2, 3, 4, 5});
+  write("b", {0});
+  write("c", {0});
+  write("d", {0});
+  const DispatchReport report = handle({marker_record("20", "a"), marker_record("21", "b"),
+                                        marker_record("22", "c"), marker_record("23", "d")});
+  EXPECT_FALSE(published("a").empty());
+  EXPECT_EQ(published("b"), (std::vector<std::int64_t>{0}));
+  EXPECT_TRUE(published("c").empty());
+  EXPECT_TRUE(published("d").empty());
+  EXPECT_EQ(report.deferred, 2U);
+  EXPECT_TRUE(report.failed.empty()) << "deferred is not failed: the doorbell rings again";
+  EXPECT_EQ(report.response.retry_from, std::nullopt);
+  EXPECT_EQ(marker_trigger("c"), "deferred:22");
+  EXPECT_EQ(marker_trigger("d"), "deferred:23");
+  EXPECT_EQ(table_.offset_item(aggregate_id_of("c")), nullptr) << "nothing is known: no hold";
+
+  const DispatchReport later = handle({marker_record("40", "c"), marker_record("41", "d")});
+  EXPECT_EQ(later.deferred, 0U);
+  EXPECT_EQ(published("c"), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(published("d"), (std::vector<std::int64_t>{0}));
+}
+
+// Found by the property scenario (byte budget, timeouts): an earlier attempt of this batch wrote
+// "deferred:22" and timed out after the write landed; its stream record (60) is in this batch.
+// Writing the lowest marker's number again changed nothing, rang no doorbell, and c was lost.
+TEST_F(ByteBudgetDispatcherTest, DeferredDoorbellRingsEvenWhenAnEarlierAttemptWroteItsTrigger) {
+  write("a", {0, 1, 2, 3, 4, 5});
+  write("b", {0});
+  write("c", {0});
+  write("d", {0});
+  ASSERT_TRUE(fakes::put_marker(
+      table_, MarkerWrite{.aggregate_id = aggregate_id_of("c"), .trigger = "deferred:22"}));
+  const std::size_t records_before = table_.stream_record_count();
+  const DispatchReport report =
+      handle({marker_record("20", "a"), marker_record("21", "b"), marker_record("22", "c"),
+              marker_record("23", "d"), marker_record("60", "c")});
+  ASSERT_EQ(report.deferred, 2U);
+  EXPECT_TRUE(published("c").empty());
+  EXPECT_NE(marker_trigger("c"), "deferred:22") << "the same value makes no stream record";
+  EXPECT_EQ(table_.stream_record_count(), records_before + 3) << "a continues, c and d deferred";
 }
 
 }  // namespace

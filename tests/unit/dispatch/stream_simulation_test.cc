@@ -136,5 +136,86 @@ TEST(StreamSimulation, FaultFreeScenariosHaveNoViolations) {
   }
 }
 
+TEST(StreamSimulation, AnswerAfterTheDeadlineCountsAsACrashAndTheBatchComesAgain) {
+  StreamSimulation simulation(SimulationOptions{.shard_count = 1}, 5);
+  simulation.write_event("a", 0);
+  ASSERT_TRUE(simulation.deliver_batch());  // the marker write
+  // Something outside the ports eats the invocation's whole time while it runs.
+  bool stalled = false;
+  simulation.between_port_calls = [&] {
+    if (!stalled) {
+      stalled = true;
+      simulation.clock().advance(std::chrono::minutes(2));
+    }
+  };
+  const std::size_t reports_before = simulation.reports().size();
+  ASSERT_TRUE(simulation.deliver_batch());
+  EXPECT_EQ(simulation.late_answers(), 1U);
+  EXPECT_EQ(simulation.reports().size(), reports_before) << "Lambda discarded the late answer";
+  EXPECT_TRUE(simulation.has_pending_records()) << "the batch is delivered again";
+  simulation.between_port_calls = nullptr;
+  ASSERT_TRUE(simulation.drain(1000));
+  const auto violations = simulation.check_guarantees();
+  EXPECT_TRUE(violations.empty()) << joined(violations);
+}
+
+TEST(StreamSimulation, TinyByteBudgetLosesNothing) {
+  SimulationOptions options{.shard_count = 2, .max_batch_size = 6};
+  options.page_bytes = 150;  // about one event per Query page
+  options.dispatcher.max_read_bytes = 150;
+  StreamSimulation simulation(options, 9);
+  for (std::int64_t version = 0; version < 6; ++version) {
+    for (const char* stream : {"a", "b", "c", "d"}) {
+      simulation.write_event(stream, version);
+    }
+  }
+  ASSERT_TRUE(simulation.drain(5000));
+  const auto violations = simulation.check_guarantees();
+  EXPECT_TRUE(violations.empty()) << joined(violations);
+  std::size_t deferred = 0;
+  for (const auto& report : simulation.reports()) {
+    deferred += report.deferred;
+  }
+  EXPECT_GT(deferred, 0U) << "the budget left aggregates unread";
+}
+
+TEST(StreamSimulation, CorruptOffsetItemIsHeldVisiblyAndCompletesOnceRepaired) {
+  StreamSimulation simulation(SimulationOptions{}, 13);
+  simulation.write_event("a", 0);
+  simulation.write_event("b", 0);
+  ASSERT_TRUE(simulation.drain(1000));
+  simulation.corrupt_offset_item("a");
+  simulation.write_event("a", 1);
+  simulation.write_event("b", 1);
+  ASSERT_TRUE(simulation.drain(1000));
+  EXPECT_EQ(simulation.stored_hold_reason("a"), "corrupt");
+  EXPECT_EQ(simulation.published_versions("a"), (std::vector<std::int64_t>{0}));
+  const auto while_broken = simulation.check_guarantees({"a"});
+  EXPECT_TRUE(while_broken.empty()) << joined(while_broken);
+  for (const auto& report : simulation.reports()) {
+    EXPECT_TRUE(report.failed.empty()) << "a broken item is a hold, not a batch failure";
+  }
+
+  simulation.repair_offset_item("a");
+  simulation.ring_doorbell("a");
+  ASSERT_TRUE(simulation.drain(1000));
+  EXPECT_EQ(simulation.published_versions("a"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(simulation.stored_hold_reason("a"), "");
+  const auto violations = simulation.check_guarantees();
+  EXPECT_TRUE(violations.empty()) << joined(violations);
+}
+
+TEST(StreamSimulation, CheckerFlagsAStoredHoldThatOutlivedItsStop) {
+  StreamSimulation simulation(SimulationOptions{}, 5);
+  simulation.write_event("a", 0);
+  ASSERT_TRUE(simulation.drain(1000));
+  dynamodb::Item item = *simulation.table().offset_item(aggregate_id_of("a"));
+  item["hold_version"] = dynamodb::integer_value(0);
+  item["hold_reason"] = dynamodb::string_value("gap");
+  simulation.table().put_offset_item(aggregate_id_of("a"), item);
+  const auto violations = simulation.check_guarantees();
+  EXPECT_TRUE(mentions(violations, "still stores a gap hold")) << joined(violations);
+}
+
 }  // namespace
 }  // namespace dispatcher::fakes

@@ -22,16 +22,17 @@ class ConstantTriggerEventStore final : public dispatch::EventStore {
     }
     return inner_.write_markers(constant, deadline);
   }
-  std::vector<core::Result<std::optional<std::int64_t>>> read_offsets(
+  std::vector<core::Result<dispatch::OffsetState>> read_offsets(
       std::span<const dispatch::AggregateId> aggregate_ids, core::Deadline deadline) override {
     return inner_.read_offsets(aggregate_ids, deadline);
   }
   std::vector<core::Result<dispatch::EventPage>> read_events(
-      std::span<const dispatch::EventQuery> queries, core::Deadline deadline) override {
-    return inner_.read_events(queries, deadline);
+      std::span<const dispatch::EventQuery> queries, dispatch::ReadBudget budget,
+      core::Deadline deadline) override {
+    return inner_.read_events(queries, budget, deadline);
   }
-  std::vector<core::Status> commit_offsets(std::span<const dispatch::OffsetCommit> commits,
-                                           core::Deadline deadline) override {
+  std::vector<core::Result<dispatch::CommitOutcome>> commit_offsets(
+      std::span<const dispatch::OffsetCommit> commits, core::Deadline deadline) override {
     return inner_.commit_offsets(commits, deadline);
   }
 

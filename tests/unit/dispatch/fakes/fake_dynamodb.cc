@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "core/dispatch/offset_item.h"
+
 namespace dispatcher::fakes {
 
 std::uint64_t stable_hash(std::string_view text) noexcept {
@@ -86,24 +88,139 @@ const dynamodb::Item* FakeDynamoDb::find(const dispatch::AggregateId& aggregate_
   return found == events_.end() ? nullptr : &found->second;
 }
 
-std::optional<std::int64_t> FakeDynamoDb::offset(const dispatch::AggregateId& aggregate_id) const {
-  const auto found = offsets_.find(aggregate_id);
-  if (found == offsets_.end()) {
-    return std::nullopt;
+dispatch::EventPage FakeDynamoDb::query_page(const dispatch::AggregateId& aggregate_id,
+                                             std::int64_t after_version, std::size_t limit,
+                                             std::size_t page_bytes) const {
+  dispatch::EventPage page;
+  auto entry = events_.upper_bound({aggregate_id, after_version});
+  for (; entry != events_.end() && entry->first.first == aggregate_id; ++entry) {
+    if (page.items.size() == limit || (page_bytes > 0 && page.bytes >= page_bytes)) {
+      break;
+    }
+    page.bytes += dynamodb::approximate_size(entry->second);
+    page.items.push_back(entry->second);
   }
-  return found->second;
+  page.more_available = entry != events_.end() && entry->first.first == aggregate_id;
+  return page;
+}
+
+namespace {
+
+namespace attribute = dispatch::offset_attribute;
+
+void remove_hold(dynamodb::Item& item) {
+  for (const std::string_view name : {attribute::kHoldVersion, attribute::kHoldReason,
+                                      attribute::kHoldDetail, attribute::kHeldSince}) {
+    if (const auto found = item.find(name); found != item.end()) {
+      item.erase(found);
+    }
+  }
+}
+
+void set(dynamodb::Item& item, std::string_view name, dynamodb::AttributeValue value) {
+  item.insert_or_assign(std::string(name), std::move(value));
+}
+
+}  // namespace
+
+const dynamodb::Item* FakeDynamoDb::offset_item(const dispatch::AggregateId& aggregate_id) const {
+  const auto found = offsets_.find(aggregate_id);
+  return found == offsets_.end() ? nullptr : &found->second;
+}
+
+core::Result<dispatch::OffsetState> FakeDynamoDb::read_offset(
+    const dispatch::AggregateId& aggregate_id) const {
+  const dynamodb::Item* item = offset_item(aggregate_id);
+  if (item == nullptr) {
+    return dispatch::OffsetState{};
+  }
+  auto state = dispatch::parse_offset_item(*item);
+  if (!state) {
+    core::Error error = std::move(state.error());
+    error.service = "dynamodb";
+    return core::fail(std::move(error));
+  }
+  return state;
+}
+
+std::optional<std::int64_t> FakeDynamoDb::offset(const dispatch::AggregateId& aggregate_id) const {
+  const auto state = read_offset(aggregate_id);
+  return state ? state->version : std::nullopt;
+}
+
+std::optional<dispatch::StoredHold> FakeDynamoDb::stored_hold(
+    const dispatch::AggregateId& aggregate_id) const {
+  const auto state = read_offset(aggregate_id);
+  return state ? state->hold : std::nullopt;
+}
+
+void FakeDynamoDb::put_offset_item(const dispatch::AggregateId& aggregate_id, dynamodb::Item item) {
+  set(item, "id", dynamodb::string_value(aggregate_id));
+  offsets_.insert_or_assign(aggregate_id, std::move(item));
 }
 
 bool FakeDynamoDb::commit_offset(const dispatch::AggregateId& aggregate_id, std::int64_t version) {
-  auto [slot, inserted] = offsets_.try_emplace(aggregate_id, version);
-  if (inserted) {
-    return true;
+  dynamodb::Item& item = offsets_[aggregate_id];
+  set(item, "id", dynamodb::string_value(aggregate_id));
+  const auto stored = dynamodb::integer_attribute(item, attribute::kVersion);
+  if (dynamodb::attribute(item, attribute::kVersion) != nullptr &&
+      (!stored.has_value() || *stored >= version)) {
+    return false;
   }
-  if (slot->second < version) {
-    slot->second = version;
-    return true;
+  set(item, attribute::kVersion, dynamodb::integer_value(version));
+  return true;
+}
+
+dispatch::CommitOutcome FakeDynamoDb::apply_commit(const dispatch::OffsetCommit& commit,
+                                                   std::int64_t now_milliseconds) {
+  const auto existing = offsets_.find(commit.aggregate_id);
+  const dynamodb::Item empty;
+  const dynamodb::Item& before = existing == offsets_.end() ? empty : existing->second;
+  const dynamodb::AttributeValue* version = dynamodb::attribute(before, attribute::kVersion);
+  // integer_attribute is nullopt for a version that is not a number: such a version compares
+  // with no number, as in DynamoDB, where `version < :v` is false across types.
+  const std::optional<std::int64_t> stored =
+      dynamodb::integer_attribute(before, attribute::kVersion);
+  const bool is_number = version != nullptr && dynamodb::type_name(*version) == "N";
+  bool condition = false;
+  if (commit.version.has_value()) {
+    condition = version == nullptr || (stored.has_value() && *stored < *commit.version);
+  } else if (commit.read_offset.has_value()) {
+    condition = stored.has_value() && *stored == *commit.read_offset;
+  } else if (commit.offset_unreadable) {
+    condition = version != nullptr && !is_number;
+  } else {
+    condition = version == nullptr;
   }
-  return false;
+  if (!condition) {
+    return dispatch::CommitOutcome::kLostRace;
+  }
+  dynamodb::Item after = before;
+  set(after, "id", dynamodb::string_value(commit.aggregate_id));
+  if (commit.version.has_value()) {
+    set(after, attribute::kVersion, dynamodb::integer_value(*commit.version));
+    set(after, attribute::kDispatchedAt, dynamodb::integer_value(now_milliseconds));
+  }
+  if (commit.hold.has_value()) {
+    const dispatch::Hold& hold = commit.hold->hold;
+    // An unreadable item's stored hold cannot be compared, so its start is kept (if_not_exists).
+    const bool keep_since =
+        commit.offset_unreadable && dynamodb::attribute(before, attribute::kHeldSince) != nullptr;
+    set(after, attribute::kHoldVersion, dynamodb::integer_value(hold.version));
+    set(after, attribute::kHoldReason,
+        dynamodb::string_value(dispatch::hold_reason_name(hold.reason)));
+    set(after, attribute::kHoldDetail, dynamodb::string_value(hold.detail));
+    if (!keep_since) {
+      set(after, attribute::kHeldSince, dynamodb::integer_value(commit.hold->since_milliseconds));
+    }
+  } else {
+    remove_hold(after);
+  }
+  if (after != before) {
+    ++offset_writes_;
+  }
+  offsets_.insert_or_assign(commit.aggregate_id, std::move(after));
+  return dispatch::CommitOutcome::kWritten;
 }
 
 }  // namespace dispatcher::fakes

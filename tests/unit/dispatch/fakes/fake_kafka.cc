@@ -16,11 +16,11 @@ std::size_t FakeKafka::partition_for(std::string_view key) const {
 }
 
 std::vector<dispatch::PublishOutcome> FakePublisher::publish(
-    std::span<const dispatch::PublishRun> runs, core::Deadline /*deadline*/) {
+    std::span<const dispatch::PublishRun> runs, core::Deadline deadline) {
   if (before_call) {
     before_call();
   }
-  clock_.advance(faults_.latency());
+  const bool timed_out = spend_latency(clock_, faults_, PortCall::kPublish, deadline, recorded_);
   ++calls_;
   const CrashPoint crash = faults_.crash_point(PortCall::kPublish);
   if (crash != CrashPoint::kNone) {
@@ -40,6 +40,33 @@ std::vector<dispatch::PublishOutcome> FakePublisher::publish(
 
   std::vector<dispatch::PublishOutcome> outcomes;
   outcomes.reserve(runs.size());
+  if (timed_out) {
+    // The flush ran out of time: per run a confirmed prefix, and maybe more in the log whose
+    // delivery reports did not arrive in time.
+    for (const dispatch::PublishRun& run : runs) {
+      const std::size_t size = run.messages.size();
+      // A scripted entry fault of the run says how far the confirmations got; else at random.
+      const Faults::Decision decision =
+          size == 0 ? Faults::Decision{}
+                    : faults_.entry_fault(PortCall::kPublish, run.messages.front().key, size);
+      const std::size_t confirmed = decision.fault != EntryFault::kNone
+                                        ? std::min(decision.publish_index, size)
+                                        : faults_.pick(size + 1);
+      const std::size_t appended = confirmed + faults_.pick(size - confirmed + 1);
+      for (std::size_t index = 0; index < appended; ++index) {
+        kafka_.append(run.messages[index], invocation_);
+      }
+      dispatch::PublishOutcome outcome{.delivered = confirmed, .error = std::nullopt};
+      if (confirmed < size) {
+        core::Error error = core::retryable_error(
+            "_MSG_TIMED_OUT", "the flush deadline passed before the delivery report");
+        error.service = "kafka";
+        outcome.error = std::move(error);
+      }
+      outcomes.push_back(std::move(outcome));
+    }
+    return outcomes;
+  }
   for (const dispatch::PublishRun& run : runs) {
     const std::size_t size = run.messages.size();
     const Faults::Decision decision =
@@ -69,6 +96,12 @@ std::vector<dispatch::PublishOutcome> FakePublisher::publish(
                    .error = core::permanent_error("MSG_SIZE_TOO_LARGE",
                                                   "injected: the broker refuses the message")};
         break;
+    }
+    if (outcome.error.has_value()) {
+      outcome.error->service = "kafka";
+      if (decision.error.has_value()) {
+        outcome.error = decision.error;
+      }
     }
     for (std::size_t index = 0; index < appended; ++index) {
       kafka_.append(run.messages[index], invocation_);

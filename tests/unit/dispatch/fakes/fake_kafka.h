@@ -39,7 +39,9 @@ class FakeKafka {
 };
 
 /// The Publisher port over FakeKafka: an idempotent producer whose runs can fail at any message,
-/// time out after the broker appended, be refused for good, or die mid-flush.
+/// time out after the broker appended, be refused for good, or die mid-flush. It honours its
+/// deadline: a flush whose latency would pass it returns at the deadline with the prefix confirmed
+/// so far (maybe more in the log) and _MSG_TIMED_OUT for the rest.
 class FakePublisher final : public dispatch::Publisher {
  public:
   FakePublisher(FakeKafka& kafka, Faults& faults, FakeClock& clock)
@@ -50,6 +52,10 @@ class FakePublisher final : public dispatch::Publisher {
 
   void set_invocation(std::uint64_t invocation) noexcept { invocation_ = invocation; }
   [[nodiscard]] std::size_t calls() const noexcept { return calls_; }
+  /// Every call with its deadline, in order.
+  [[nodiscard]] const std::vector<RecordedCall>& recorded_calls() const noexcept {
+    return recorded_;
+  }
 
   /// Runs before every publish call: the simulation's concurrent writers act here.
   std::function<void()> before_call;
@@ -60,6 +66,7 @@ class FakePublisher final : public dispatch::Publisher {
   FakeClock& clock_;
   std::uint64_t invocation_ = 0;
   std::size_t calls_ = 0;
+  std::vector<RecordedCall> recorded_;
 };
 
 }  // namespace dispatcher::fakes

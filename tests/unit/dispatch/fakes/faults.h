@@ -4,17 +4,22 @@
 // property tests. Every injected fault is counted, so a checker can tell a duplicate that follows
 // a failure (allowed) from one that does not (a bug).
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/dispatch/ports.h"
+#include "fakes/fake_clock.h"
 
 namespace dispatcher::fakes {
 
@@ -27,6 +32,14 @@ enum class PortCall : unsigned char {
   kReadEvents,
   kCommitOffsets,
   kPublish
+};
+
+/// One port call as a fake received it: when, and the deadline it was given.
+struct RecordedCall {
+  PortCall call = PortCall::kWriteMarkers;
+  core::Deadline started;
+  core::Deadline deadline;
+  bool timed_out = false;  ///< its latency would have passed the deadline: it ended there
 };
 
 /// What happens to one entry of a port call.
@@ -68,22 +81,49 @@ class Faults {
 
   explicit Faults(std::uint64_t seed = 1) : random_(seed) {}
 
+  struct Decision {
+    EntryFault fault = EntryFault::kNone;
+    std::size_t publish_index = 0;  ///< for publish: the first message not confirmed
+    /// The error to report instead of the fake's usual one for `fault` (a deployment error, say).
+    std::optional<core::Error> error;
+  };
+
   /// The next `call` entry for `aggregate_id` gets `fault` (once).
   void script_entry_fault(PortCall call, const dispatch::AggregateId& aggregate_id,
                           EntryFault fault, std::size_t publish_index = 0) {
     scripted_entries_[{call, aggregate_id}].push_back({fault, publish_index});
   }
+  /// The next `call` entry for `aggregate_id` fails with `error` (once): not done when it is
+  /// permanent or plainly retryable (kTransient), as the real ports do.
+  void script_entry_error(PortCall call, const dispatch::AggregateId& aggregate_id,
+                          core::Error error, std::size_t publish_index = 0) {
+    const EntryFault fault = error.retryable() ? EntryFault::kTransient : EntryFault::kPermanent;
+    scripted_entries_[{call, aggregate_id}].push_back(
+        {.fault = fault, .publish_index = publish_index, .error = std::move(error)});
+  }
+  /// The next call of `call` takes `latency` (once), instead of a random one.
+  void script_latency(PortCall call, std::chrono::milliseconds latency) {
+    scripted_latencies_[call].push_back(latency);
+  }
   /// The next `call` crashes at `point` (once).
   void script_crash(PortCall call, CrashPoint point) { scripted_crashes_[call].push_back(point); }
+
+  /// Until cleared, every Query page of the aggregate fails to decode (a permanent error about
+  /// its data: InvalidAttributeValue), as when an item holds a value the codec cannot read.
+  void set_undecodable_page(const dispatch::AggregateId& aggregate_id, bool undecodable) {
+    if (undecodable) {
+      undecodable_pages_.insert(aggregate_id);
+    } else {
+      undecodable_pages_.erase(aggregate_id);
+    }
+  }
+  [[nodiscard]] bool undecodable_page(const dispatch::AggregateId& aggregate_id) const {
+    return undecodable_pages_.contains(aggregate_id);
+  }
 
   void set_random(RandomFaults random) { random_faults_ = random; }
   /// No more random faults or latency; scripted ones still apply.
   void calm() { random_faults_ = RandomFaults{}; }
-
-  struct Decision {
-    EntryFault fault = EntryFault::kNone;
-    std::size_t publish_index = 0;  ///< for publish: the first message not confirmed
-  };
 
   /// Decides the fate of one entry; for publish, `run_size` bounds the failing index.
   Decision entry_fault(PortCall call, const dispatch::AggregateId& aggregate_id,
@@ -131,7 +171,13 @@ class Faults {
     return CrashPoint::kNone;
   }
 
-  std::chrono::milliseconds latency() {
+  std::chrono::milliseconds latency(PortCall call) {
+    if (auto scripted = scripted_latencies_.find(call);
+        scripted != scripted_latencies_.end() && !scripted->second.empty()) {
+      const std::chrono::milliseconds latency = scripted->second.front();
+      scripted->second.pop_front();
+      return latency;
+    }
     if (random_faults_.max_latency.count() <= 0) {
       return std::chrono::milliseconds{0};
     }
@@ -148,6 +194,9 @@ class Faults {
   }
   bool chance(double probability) { return std::bernoulli_distribution(probability)(random_); }
 
+  /// Counts a fault the fakes made themselves (a call that ran out of its deadline).
+  void count_injected() noexcept { ++injected_; }
+
   /// Faults and crashes injected so far.
   [[nodiscard]] std::size_t injected() const noexcept { return injected_; }
 
@@ -156,7 +205,28 @@ class Faults {
   RandomFaults random_faults_;
   std::map<std::pair<PortCall, dispatch::AggregateId>, std::deque<Decision>> scripted_entries_;
   std::map<PortCall, std::deque<CrashPoint>> scripted_crashes_;
+  std::set<dispatch::AggregateId> undecodable_pages_;
+  std::map<PortCall, std::deque<std::chrono::milliseconds>> scripted_latencies_;
   std::size_t injected_ = 0;
 };
+
+/// Spends one port call's latency on `clock`, as a real call that honours its deadline does: when
+/// the latency would pass `deadline`, the call ends at the deadline (timed out; counted as an
+/// injected fault). Records the call.
+inline bool spend_latency(FakeClock& clock, Faults& faults, PortCall call, core::Deadline deadline,
+                          std::vector<RecordedCall>& recorded) {
+  const core::Deadline started = clock.now();
+  const std::chrono::milliseconds latency = faults.latency(call);
+  const bool timed_out = started + latency > deadline;
+  if (timed_out) {
+    clock.advance(std::max(deadline - started, core::Deadline::duration::zero()));
+    faults.count_injected();
+  } else {
+    clock.advance(latency);
+  }
+  recorded.push_back(
+      RecordedCall{.call = call, .started = started, .deadline = deadline, .timed_out = timed_out});
+  return timed_out;
+}
 
 }  // namespace dispatcher::fakes

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 
+#include "fakes/event_items.h"
 #include "fakes/stream_simulation.h"
 
 namespace dispatcher::fakes {
@@ -28,7 +30,10 @@ std::string describe(const ScenarioParameters& parameters) {
        << " faults=" << parameters.fault_probability << " crashes=" << parameters.crash_probability
        << " max_latency_ms=" << parameters.max_latency.count()
        << " budget_ms=" << parameters.invocation_budget.count()
-       << " constant_trigger=" << parameters.constant_marker_trigger;
+       << " constant_trigger=" << parameters.constant_marker_trigger
+       << " corrupt=" << parameters.corrupt_probability
+       << " max_read_bytes=" << parameters.max_read_bytes
+       << " page_bytes=" << parameters.page_bytes;
   return text.str();
 }
 
@@ -39,6 +44,10 @@ ScenarioOutcome run_scenario(const ScenarioParameters& parameters) {
   options.dispatcher.max_events_per_aggregate = parameters.max_events_per_invocation;
   options.invocation_budget = parameters.invocation_budget;
   options.constant_marker_trigger = parameters.constant_marker_trigger;
+  options.page_bytes = parameters.page_bytes;
+  if (parameters.max_read_bytes > 0) {
+    options.dispatcher.max_read_bytes = parameters.max_read_bytes;
+  }
   StreamSimulation simulation(options, parameters.seed);
   std::mt19937_64 random(parameters.seed * 31 + 7);
   const auto chance = [&random](double probability) {
@@ -80,6 +89,18 @@ ScenarioOutcome run_scenario(const ScenarioParameters& parameters) {
   };
 
   for (std::size_t round = 0; round < parameters.rounds; ++round) {
+    // The aggregate whose stored data breaks this round, if any.
+    std::optional<std::string> corrupted;
+    bool corrupt_offset = false;
+    if (chance(parameters.corrupt_probability)) {
+      corrupted = stream_id(pick(parameters.aggregates));
+      corrupt_offset = chance(0.5);
+      if (corrupt_offset) {
+        simulation.corrupt_offset_item(*corrupted);
+      } else {
+        simulation.faults().set_undecodable_page(aggregate_id_of(*corrupted), true);
+      }
+    }
     for (std::size_t aggregate = 0; aggregate < parameters.aggregates; ++aggregate) {
       const std::size_t count = pick(parameters.max_events_per_round + 1);
       for (std::size_t event = 0; event < count; ++event) {
@@ -115,10 +136,39 @@ ScenarioOutcome run_scenario(const ScenarioParameters& parameters) {
     // Calm: no faults, no latency, no more writes, until nothing is pending.
     simulation.between_port_calls = nullptr;
     simulation.faults().calm();
-    if (!simulation.drain(kMaxCalmBatches)) {
+    const auto drained = [&] {
+      if (simulation.drain(kMaxCalmBatches)) {
+        return true;
+      }
       outcome.violations.push_back("round " + std::to_string(round) +
                                    ": still records pending after " +
                                    std::to_string(kMaxCalmBatches) + " calm batches");
+      return false;
+    };
+    if (corrupted.has_value()) {
+      // While broken, the aggregate is held (stored, visibly) and blocks nobody else.
+      simulation.ring_doorbell(*corrupted);
+      if (!drained()) {
+        break;
+      }
+      for (std::string& violation : simulation.check_guarantees({*corrupted})) {
+        outcome.violations.push_back("round " + std::to_string(round) + " (" + *corrupted +
+                                     " broken): " + std::move(violation));
+      }
+      if (simulation.stored_hold_reason(*corrupted) != "corrupt") {
+        outcome.violations.push_back("round " + std::to_string(round) + ": " + *corrupted +
+                                     " has broken data but stores no corrupt hold (stores \"" +
+                                     simulation.stored_hold_reason(*corrupted) + "\")");
+      }
+      // Fixed, and the doorbell rung again (an operator's release): it completes.
+      if (corrupt_offset) {
+        simulation.repair_offset_item(*corrupted);
+      } else {
+        simulation.faults().set_undecodable_page(aggregate_id_of(*corrupted), false);
+      }
+      simulation.ring_doorbell(*corrupted);
+    }
+    if (!drained()) {
       break;
     }
     for (std::string& violation : simulation.check_guarantees()) {
@@ -128,7 +178,16 @@ ScenarioOutcome run_scenario(const ScenarioParameters& parameters) {
       break;
     }
   }
+  if (simulation.late_answers() > 0) {
+    outcome.violations.push_back(std::to_string(simulation.late_answers()) +
+                                 " invocations answered after their deadline (Lambda killed them)");
+  }
   outcome.messages = simulation.kafka().log().size();
+  for (const auto* recorded :
+       {&simulation.store().recorded_calls(), &simulation.publisher().recorded_calls()}) {
+    outcome.timeouts += static_cast<std::size_t>(
+        std::ranges::count_if(*recorded, [](const RecordedCall& call) { return call.timed_out; }));
+  }
   outcome.invocations = simulation.invocations();
   outcome.faults_injected = simulation.faults().injected();
   for (const dispatch::DispatchReport& report : simulation.reports()) {
@@ -141,6 +200,11 @@ ScenarioOutcome run_scenario(const ScenarioParameters& parameters) {
           return held.hold.reason == dispatch::HoldReason::kGap;
         }));
     outcome.continuations += report.continuations;
+    outcome.deferred += report.deferred;
+    outcome.corrupt_holds += static_cast<std::size_t>(
+        std::ranges::count_if(report.held, [](const dispatch::HeldAggregate& held) {
+          return held.hold.reason == dispatch::HoldReason::kCorrupt;
+        }));
   }
   std::set<std::pair<std::string, std::string>> distinct;
   for (const DeliveredMessage& delivered : simulation.kafka().log()) {

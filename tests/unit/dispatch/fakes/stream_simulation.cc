@@ -57,6 +57,7 @@ StreamSimulation::StreamSimulation(SimulationOptions options, std::uint64_t seed
                       : static_cast<dispatch::EventStore&>(store_),
                   publisher_, clock_, options_.dispatcher),
       checkpoints_(table_.shard_count(), 0) {
+  store_.set_page_bytes(options_.page_bytes);
   const auto hook = [this] {
     if (between_port_calls) {
       between_port_calls();
@@ -167,6 +168,13 @@ bool StreamSimulation::deliver_batch(std::size_t shard) {
     disturbed_invocations_.insert(invocation_);
     return true;  // the checkpoint stays: Lambda redelivers the whole batch
   }
+  if (clock_.now() > deadline) {
+    // Lambda stopped the function at its deadline: whatever it did stays done, its answer is
+    // lost, and the batch comes again, as after a crash.
+    ++late_answers_;
+    disturbed_invocations_.insert(invocation_);
+    return true;
+  }
   const bool deadline_hit = std::ranges::any_of(
       report.failed, [](const auto& failure) { return failure.error.code == "DeadlineExceeded"; });
   const bool disturbed = faults_.injected() != injected_before || deadline_hit;
@@ -212,23 +220,65 @@ void StreamSimulation::on_offset_write(const dispatch::OffsetCommit& commit,
                                        std::optional<std::int64_t> stored_before) {
   // Marker dispatches of one aggregate are sequential (one shard), so a commit must move the
   // offset forward: one that does not means the dispatcher re-read or re-sent stale work.
-  if (stored_before.has_value() && *stored_before >= commit.version) {
+  const std::int64_t committed = commit.version.value_or(-1);
+  if (stored_before.has_value() && *stored_before >= committed) {
     violations_.push_back("offset of " + commit.aggregate_id + " written at " +
-                          std::to_string(commit.version) + " while " +
-                          std::to_string(*stored_before) + " was already committed");
+                          std::to_string(committed) + " while " + std::to_string(*stored_before) +
+                          " was already committed");
   }
   // The offset must never run ahead of Kafka: every version up to it must be in the log already.
   const std::vector<std::int64_t> published = published_versions(stream_id_of(commit.aggregate_id));
   const std::set<std::int64_t> published_set(published.begin(), published.end());
-  for (std::int64_t version = options_.dispatcher.first_event_version; version <= commit.version;
+  for (std::int64_t version = options_.dispatcher.first_event_version; version <= committed;
        ++version) {
     if (!published_set.contains(version)) {
       violations_.push_back("offset of " + commit.aggregate_id + " committed at " +
-                            std::to_string(commit.version) + " before version " +
+                            std::to_string(committed) + " before version " +
                             std::to_string(version) + " reached Kafka");
       break;
     }
   }
+}
+
+void StreamSimulation::corrupt_offset_item(std::string_view stream_id) {
+  const dispatch::AggregateId aggregate_id = aggregate_id_of(stream_id);
+  const dynamodb::Item* item = table_.offset_item(aggregate_id);
+  dynamodb::Item corrupt = item != nullptr ? *item : dynamodb::Item{};
+  if (!corrupted_offsets_.contains(std::string(stream_id))) {
+    corrupted_offsets_[std::string(stream_id)] = table_.offset(aggregate_id);
+  }
+  corrupt.insert_or_assign("version", dynamodb::string_value("not a number"));
+  table_.put_offset_item(aggregate_id, std::move(corrupt));
+}
+
+void StreamSimulation::repair_offset_item(std::string_view stream_id) {
+  const auto found = corrupted_offsets_.find(std::string(stream_id));
+  if (found == corrupted_offsets_.end()) {
+    return;
+  }
+  const dispatch::AggregateId aggregate_id = aggregate_id_of(stream_id);
+  dynamodb::Item item = *table_.offset_item(aggregate_id);
+  if (found->second.has_value()) {
+    item.insert_or_assign("version", dynamodb::integer_value(*found->second));
+  } else {
+    item.erase(item.find("version"));
+  }
+  table_.put_offset_item(aggregate_id, std::move(item));
+  corrupted_offsets_.erase(found);
+}
+
+void StreamSimulation::ring_doorbell(std::string_view stream_id) {
+  put_marker(table_,
+             dispatch::MarkerWrite{.aggregate_id = aggregate_id_of(stream_id),
+                                   .trigger = "operator:" + std::to_string(++doorbells_rung_)});
+}
+
+std::string StreamSimulation::stored_hold_reason(std::string_view stream_id) const {
+  const dynamodb::Item* item = table_.offset_item(aggregate_id_of(stream_id));
+  const std::string* reason =
+      item == nullptr ? nullptr
+                      : dynamodb::string_attribute(*item, dispatch::offset_attribute::kHoldReason);
+  return reason == nullptr ? std::string() : *reason;
 }
 
 std::vector<std::int64_t> StreamSimulation::published_versions(std::string_view stream_id) const {
@@ -383,6 +433,12 @@ std::vector<std::string> StreamSimulation::check_guarantees(
                              (offset.has_value() ? std::to_string(*offset) : "absent") +
                              ", not the last written version " + std::to_string(*due.rbegin()));
       }
+    }
+    // A stream with everything dispatched is held nowhere: a stored hold that no longer applies
+    // was removed by the commit that went past it.
+    if (const std::string reason = stored_hold_reason(stream_id); !reason.empty()) {
+      violations.push_back(name + ": is complete but its offsets item still stores a " + reason +
+                           " hold");
     }
   }
   return violations;

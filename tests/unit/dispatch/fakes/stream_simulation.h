@@ -3,8 +3,9 @@
 // Lambda's DynamoDB Streams event source mapping, modelled around the real Dispatcher and the
 // in-memory ports: per shard, batches of random size from the checkpoint; a partial batch
 // response moves the checkpoint to the reported record (Lambda retries from there); a crash
-// redelivers the whole batch. Shards are consumed in any interleaving the caller chooses. A
-// checker compares what reached Kafka with what was written, against DESIGN §3.
+// redelivers the whole batch, and so does an answer after the invocation's deadline (Lambda
+// killed the function; its response is discarded). Shards are consumed in any interleaving the
+// caller chooses. A checker compares what reached Kafka with what was written, against DESIGN §3.
 
 #include <chrono>
 #include <cstddef>
@@ -40,6 +41,8 @@ struct SimulationOptions {
   std::chrono::milliseconds invocation_budget{60000};
   /// Replace every marker trigger by a constant (the original's bug), to show the checker sees it.
   bool constant_marker_trigger = false;
+  /// The most one Query page reads (DynamoDB: 1 MB); small with a small max_read_bytes.
+  std::size_t page_bytes = kDynamoDbPageBytes;
 };
 
 class StreamSimulation {
@@ -60,6 +63,21 @@ class StreamSimulation {
   /// Delivers batches until nothing is pending; false when `max_batches` ran out first.
   bool drain(std::size_t max_batches);
 
+  /// The operator's tools and the faults that are about one aggregate's stored data.
+  /// Makes the aggregate's offsets item unreadable (its version a string); the true offset is
+  /// kept aside for repair_offset_item.
+  void corrupt_offset_item(std::string_view stream_id);
+  /// Gives the offsets item its number back (the stored hold stays, as after a manual fix).
+  void repair_offset_item(std::string_view stream_id);
+  /// Rings the aggregate's doorbell with a new trigger, as `release` or `sweep` do.
+  void ring_doorbell(std::string_view stream_id);
+  /// The hold reason the offsets item stores, read raw (the item may be unreadable otherwise);
+  /// empty when none.
+  [[nodiscard]] std::string stored_hold_reason(std::string_view stream_id) const;
+
+  /// Invocations that answered after their deadline (counted as crashes).
+  [[nodiscard]] std::size_t late_answers() const noexcept { return late_answers_; }
+
   /// Called before every port call (the scheduler's concurrent writers act there).
   std::function<void()> between_port_calls;
 
@@ -78,6 +96,7 @@ class StreamSimulation {
   [[nodiscard]] FakeKafka& kafka() noexcept { return kafka_; }
   [[nodiscard]] FakeClock& clock() noexcept { return clock_; }
   [[nodiscard]] const FakeEventStore& store() const noexcept { return store_; }
+  [[nodiscard]] const FakePublisher& publisher() const noexcept { return publisher_; }
   [[nodiscard]] const std::vector<dispatch::DispatchReport>& reports() const noexcept {
     return reports_;
   }
@@ -102,6 +121,9 @@ class StreamSimulation {
 
   std::vector<std::size_t> checkpoints_;  ///< per shard: index of the next record to deliver
   std::uint64_t invocation_ = 0;
+  std::size_t late_answers_ = 0;
+  std::size_t doorbells_rung_ = 0;
+  std::map<std::string, std::optional<std::int64_t>> corrupted_offsets_;
   std::set<std::uint64_t> disturbed_invocations_;  ///< a fault, crash or deadline hit them
   std::vector<dispatch::DispatchReport> reports_;
   std::map<std::string, std::set<std::int64_t>> written_;  ///< stream id -> valid event versions
