@@ -133,9 +133,7 @@ class Invocation {
     dispatch.finished = true;
     switch (failure_scope(error)) {
       case FailureScope::kFailInvocation:
-        if (!report_.invocation_error.has_value()) {
-          report_.invocation_error = error;
-        }
+        note_deployment_error(error);
         dispatch.retry = Retry{.phase = phase, .error = std::move(error)};
         return;
       case FailureScope::kRetry:
@@ -151,12 +149,17 @@ class Invocation {
     }
   }
 
-  /// A marker write that failed: its aggregate's event records are retried.
-  void fail_marker(const PlannedMarker& marker, Error error) {
+  /// Keeps the first error about the whole deployment: it fails the invocation at the end.
+  void note_deployment_error(const Error& error) {
     if (failure_scope(error) == FailureScope::kFailInvocation &&
         !report_.invocation_error.has_value()) {
       report_.invocation_error = error;
     }
+  }
+
+  /// A marker write that failed: its aggregate's event records are retried.
+  void fail_marker(const PlannedMarker& marker, Error error) {
+    note_deployment_error(error);
     report_.failed.push_back(FailedAggregate{.aggregate_id = marker.write.aggregate_id,
                                              .phase = Phase::kWriteMarkers,
                                              .sequence_number = marker.lowest_sequence_number,
@@ -531,10 +534,7 @@ class Invocation {
           // behind a hold the store could not record either.
           dispatch.retry = Retry{.phase = Phase::kCommitOffsets, .error = outcome.error()};
         }
-        if (failure_scope(outcome.error()) == FailureScope::kFailInvocation &&
-            !report_.invocation_error.has_value()) {
-          report_.invocation_error = outcome.error();
-        }
+        note_deployment_error(outcome.error());
         continue;
       }
       if (*outcome == CommitOutcome::kLostRace) {
