@@ -8,6 +8,7 @@ import threading
 import time
 
 from conftest import timestamp
+from support import checks
 
 LEASE_SECONDS = 6
 
@@ -106,3 +107,35 @@ def test_once_dispatches_what_the_stream_holds_and_exits(world):
     refused = world.start_runner("--once")
     assert refused.process.wait(30) == 3
     assert refused.messages("batch handled") == []
+
+
+def test_a_corrupt_aggregate_is_held_and_the_rest_of_the_shard_goes_on_at_the_shortest_lease(
+        world):
+    # The shortest lease (3 s, trusted for 2 s) still leaves each batch a working budget.
+    world.dynamodb.put_item(TableName=world.offsets_table,
+                            Item={"id": {"S": "Order:agg-bad"}, "version": {"S": "five"}})
+    world.append("agg-bad", 2)
+    world.write_round(aggregates=12, events_each=2)
+    runner = world.start_runner(lease_seconds=3)
+    runner.wait_for("lease acquired; this runner is active", 30)
+    healthy = {stream_id for stream_id in world.next_version if stream_id != "agg-bad"}
+
+    def healthy_delivered(timeout: float) -> None:
+        expected = {s: world.next_version[s] - 1 for s in healthy}
+        assert world.reader.wait_for(
+            lambda messages: checks.delivered(messages, expected, {}), timeout), \
+            "the healthy aggregates were not all delivered"
+
+    healthy_delivered(60)
+    # A second round after the corrupt aggregate's records: the shard did not stop there.
+    world.write_round(aggregates=12, events_each=2)
+    healthy_delivered(60)
+    written = {s: events for s, events in world.store.written.items() if s != "agg-bad"}
+    assert checks.delivery_problems(world.reader.messages(), written, allow_resend=True) == []
+    assert [m for m in world.reader.messages() if m.key == b"agg-bad"] == []
+    stored = world.dynamodb.get_item(TableName=world.offsets_table, ConsistentRead=True,
+                                     Key={"id": {"S": "Order:agg-bad"}})["Item"]
+    assert stored["hold_reason"] == {"S": "corrupt"}
+    assert "InvalidOffsetItem" in stored["hold_detail"]["S"]
+    assert runner.messages("aggregate held at corrupt data; waits for an operator")
+    assert runner.messages("batch failed as a whole; it is read again") == []
