@@ -121,15 +121,11 @@ namespace attribute = core::dispatch::offset_attribute;
 dynamodb::UpdateItemRequest offset_update(const std::string& table,
                                           const core::dispatch::OffsetCommit& commit,
                                           std::int64_t now_milliseconds) {
-  dynamodb::UpdateItemRequest request{
-      .table_name = table,
-      .key = aggregate_key(commit.aggregate_id),
-      .expression_attribute_names = {{"#version", std::string(attribute::kVersion)},
-                                     {"#hold_version", std::string(attribute::kHoldVersion)},
-                                     {"#hold_reason", std::string(attribute::kHoldReason)},
-                                     {"#hold_detail", std::string(attribute::kHoldDetail)},
-                                     {"#held_since", std::string(attribute::kHeldSince)}},
-  };
+  dynamodb::UpdateItemRequest request{.table_name = table,
+                                      .key = aggregate_key(commit.aggregate_id)};
+  for (const auto& [placeholder, name] : core::dispatch::offset_expression::kNames) {
+    request.expression_attribute_names.emplace(placeholder, name);
+  }
   auto& values = request.expression_attribute_values;
   std::vector<std::string> sets;
   if (commit.version.has_value()) {
@@ -145,8 +141,7 @@ dynamodb::UpdateItemRequest offset_update(const std::string& table,
     request.condition_expression = "#version = :read";
   } else if (commit.offset_unreadable) {
     values.emplace(":number_type", string_value("N"));
-    request.condition_expression =
-        "attribute_exists(#version) AND NOT attribute_type(#version, :number_type)";
+    request.condition_expression = core::dispatch::offset_expression::kVersionUnreadable;
   } else {
     request.condition_expression = "attribute_not_exists(#version)";
   }
@@ -172,7 +167,7 @@ dynamodb::UpdateItemRequest offset_update(const std::string& table,
   }
   if (!commit.hold.has_value()) {
     expression += std::string(expression.empty() ? "" : " ") +
-                  "REMOVE #hold_version, #hold_reason, #hold_detail, #held_since";
+                  std::string(core::dispatch::offset_expression::kRemoveHold);
   }
   request.update_expression = std::move(expression);
   return request;

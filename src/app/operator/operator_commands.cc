@@ -292,16 +292,12 @@ int run_status(const CommandArguments& arguments, const core::config::Environmen
 
 /// The names every write of the offsets item uses: the offset, and the hold attributes it clears.
 adapters::dynamodb::ExpressionNames offset_names() {
-  namespace attribute = core::dispatch::offset_attribute;
-  return {{"#version", std::string(attribute::kVersion)},
-          {"#hold_version", std::string(attribute::kHoldVersion)},
-          {"#hold_reason", std::string(attribute::kHoldReason)},
-          {"#hold_detail", std::string(attribute::kHoldDetail)},
-          {"#held_since", std::string(attribute::kHeldSince)}};
+  adapters::dynamodb::ExpressionNames names;
+  for (const auto& [placeholder, name] : core::dispatch::offset_expression::kNames) {
+    names.emplace(placeholder, name);
+  }
+  return names;
 }
-
-constexpr std::string_view kRemoveHold =
-    " REMOVE #hold_version, #hold_reason, #hold_detail, #held_since";
 
 /// Conditions `request` on the offset being `expected` (absent when nullopt), as it was read.
 void condition_on_offset(adapters::dynamodb::UpdateItemRequest& request,
@@ -322,8 +318,8 @@ core::Result<adapters::dynamodb::ConditionOutcome> write_replay(
   adapters::dynamodb::UpdateItemRequest request{
       .table_name = ctx.settings().offsets_table_name,
       .key = Item{{"id", string_value(id)}},
-      .update_expression = "SET #version = :version, #replayed_at = :at, #replayed_by = :by" +
-                           std::string(kRemoveHold),
+      .update_expression = "SET #version = :version, #replayed_at = :at, #replayed_by = :by " +
+                           std::string(core::dispatch::offset_expression::kRemoveHold),
       .expression_attribute_names = offset_names(),
       .expression_attribute_values = {{":version", integer_value(new_offset)},
                                       {":at", string_value(now)},
@@ -603,8 +599,8 @@ int run_release(const CommandArguments& arguments, const core::config::Environme
       .key = Item{{"id", string_value(id)}},
       .update_expression =
           "SET #version = :version, #released_at = :at, #released_by = :by, "
-          "#release_id = :release_id" +
-          std::string(kRemoveHold),
+          "#release_id = :release_id " +
+          std::string(core::dispatch::offset_expression::kRemoveHold),
       .expression_attribute_names = offset_names(),
       .expression_attribute_values = {{":version", integer_value(target)},
                                       {":at", string_value(now)},
@@ -616,8 +612,7 @@ int run_release(const CommandArguments& arguments, const core::config::Environme
   if (repair) {
     // Only while the item is still unreadable in the same way the dispatcher's own hold write
     // checks it: a version there, but not a number.
-    request.condition_expression =
-        "attribute_exists(#version) AND NOT attribute_type(#version, :number_type)";
+    request.condition_expression = core::dispatch::offset_expression::kVersionUnreadable;
     request.expression_attribute_values[":number_type"] = string_value("N");
   } else {
     // Only from exactly N-1: if the dispatcher moved meanwhile, the operator decided on stale

@@ -4,9 +4,11 @@
 // alike: {id S, version N, dispatched_at N, hold_version N, hold_reason S, hold_detail S,
 // held_since N}. Every attribute but `id` may be missing; the hold attributes come together.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "core/dispatch/hold.h"
 #include "core/dynamodb/attribute_value.h"
@@ -22,6 +24,23 @@ inline constexpr std::string_view kHoldReason = "hold_reason";  ///< hold_reason
 inline constexpr std::string_view kHoldDetail = "hold_detail";
 inline constexpr std::string_view kHeldSince = "held_since";  ///< epoch ms
 }  // namespace offset_attribute
+
+/// How both writers of the offsets item (the dispatcher's commit, the operator's release and
+/// replay) spell it in DynamoDB expressions: `#name` stands for each attribute.
+namespace offset_expression {
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kNames = {{
+    {"#version", offset_attribute::kVersion},
+    {"#hold_version", offset_attribute::kHoldVersion},
+    {"#hold_reason", offset_attribute::kHoldReason},
+    {"#hold_detail", offset_attribute::kHoldDetail},
+    {"#held_since", offset_attribute::kHeldSince},
+}};
+inline constexpr std::string_view kRemoveHold =
+    "REMOVE #hold_version, #hold_reason, #hold_detail, #held_since";
+/// Holds while the item's version is there but not a number (bind :number_type to "N").
+inline constexpr std::string_view kVersionUnreadable =
+    "attribute_exists(#version) AND NOT attribute_type(#version, :number_type)";
+}  // namespace offset_expression
 
 /// What the offsets table says about one aggregate.
 struct OffsetState {
