@@ -7,6 +7,7 @@ the stack's test CA. See docs/reliability.md, "MSK IAM end to end".
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
@@ -238,3 +239,89 @@ def test_bad_tokens_are_refused_with_a_clear_reason(msk_scenario, broker, bootst
                      if REFUSALS[case][2] in line), "")
         print(f"{case}: exit {result.returncode}, stdout {result.stdout.strip()[:120]!r}; "
               f"log: {line[:400]}")
+
+
+# ----------------------------------------------------------------------------------------- 3
+TOKEN_LIFETIME = 4  # seconds: the product's token provider, asked for short-lived tokens
+BUSY_SECONDS = 3 * TOKEN_LIFETIME
+
+
+def test_tokens_are_replaced_before_expiry_and_after_a_freeze_longer_than_their_lifetime(
+        broker, tmp_path):
+    """The product's publisher and MSK IAM token provider (msk_iam_refresh_check), with tokens
+    that live TOKEN_LIFETIME seconds, publish for three lifetimes through the IAM listener, whose
+    sessions end when the token expires: every message is delivered and the broker accepts one
+    token after another, each before it expires. Then the whole process is frozen (SIGSTOP) for
+    longer than a token's lifetime and thawed: the next message is delivered with a new token."""
+    program = os.environ.get("MSK_IAM_REFRESH_CHECK")
+    if not program or not os.access(program, os.X_OK):
+        pytest.fail("MSK_IAM_REFRESH_CHECK is not set to the built msk_iam_refresh_check "
+                    "(ctest sets it)", pytrace=False)
+    topic = f"e2e-msk-iam-refresh-{os.getpid()}-{int(time.time())}"
+    from support import kafka as kafka_support
+    kafka_support.create_topic(broker.direct_bootstrap, topic, partitions=1)
+    environment = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    environment.update(AWS_REGION=msk_iam_broker.REGION,
+                       AWS_ACCESS_KEY_ID=msk_iam_broker.ACCESS_KEY_ID,
+                       AWS_SECRET_ACCESS_KEY=msk_iam_broker.SECRET_ACCESS_KEY)
+    before = len(broker.validations("IAM"))
+    started = time.time()
+    process = subprocess.Popen(
+        [program, broker.bootstrap("IAM"), os.environ["STACK_KAFKA_CA"], topic,
+         str(TOKEN_LIFETIME), str(BUSY_SECONDS)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(tmp_path / "stderr.log", "w"),
+        text=True, env=environment)
+    output = []
+    try:
+        for line in process.stdout:
+            output.append(line.rstrip("\n"))
+            if line.startswith("freeze-now"):
+                break
+        process.send_signal(signal.SIGSTOP)
+        frozen_at = time.time()
+        time.sleep(TOKEN_LIFETIME + 3)
+        process.send_signal(signal.SIGCONT)
+        thawed_at = time.time()
+        process.stdin.write("thawed\n")
+        process.stdin.flush()
+        output += [line.rstrip("\n") for line in process.stdout]
+        returncode = process.wait(60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    (tmp_path / "stdout.log").write_text("\n".join(output) + "\n")
+    stderr = (tmp_path / "stderr.log").read_text()
+    assert returncode == 0, "\n".join(output[-10:]) + "\n" + stderr[-2000:]
+
+    validations = broker.validations("IAM")[before:]
+    accepted_dates = []
+    for line in validations:
+        if " accepted " in line:
+            date = re.search(r" date=(\S+) ", line).group(1)
+            if date not in accepted_dates:
+                accepted_dates.append(date)
+    busy_end = frozen_at
+    tokens_while_busy = [d for d in accepted_dates
+                         if _amz_epoch(d) < busy_end]
+    assert len(tokens_while_busy) >= BUSY_SECONDS // TOKEN_LIFETIME, (
+        f"{len(tokens_while_busy)} distinct tokens accepted in {BUSY_SECONDS} s of "
+        f"{TOKEN_LIFETIME} s tokens: {validations[-8:]}")
+    after_thaw = [line for line in validations if " accepted " in line
+                  and _epoch(line) >= thawed_at - 0.5]
+    assert after_thaw, f"no token accepted after the thaw: {validations[-8:]}"
+    assert all(_amz_epoch(re.search(r" date=(\S+) ", line).group(1)) >= frozen_at - 1
+               for line in after_thaw), f"a token from before the freeze was accepted: {after_thaw}"
+    refusals = [line for line in validations if " refused " in line]
+    assert not [line for line in refusals if _epoch(line) < frozen_at], refusals[:5]
+    assert not secret_leaks("\n".join(output) + stderr, msk_iam_broker.SECRET_ACCESS_KEY)
+    print(f"{TOKEN_LIFETIME} s tokens over {BUSY_SECONDS} s of publishing: "
+          f"{len(tokens_while_busy)} tokens accepted, none refused; frozen "
+          f"{thawed_at - frozen_at:.1f} s; after the thaw {len(after_thaw)} authentication(s) "
+          f"with a new token, {len(refusals)} refused (the pre-freeze token, while librdkafka "
+          f"re-authenticated before the publisher made a new one); "
+          f"{output[-1]}; {time.time() - started:.1f} s")
+
+
+def _amz_epoch(amz_date: str) -> float:
+    return float(calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ")))
