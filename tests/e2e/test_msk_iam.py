@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Scenario
+from support import kafka as kafka_support
 from support import msk_iam_broker
 from support.checks import delivered, delivery_problems, versions_by_stream
 from support.eventstore import MARKER_VERSION
@@ -258,7 +259,6 @@ def test_tokens_are_replaced_before_expiry_and_after_a_freeze_longer_than_their_
         pytest.fail("MSK_IAM_REFRESH_CHECK is not set to the built msk_iam_refresh_check "
                     "(ctest sets it)", pytrace=False)
     topic = f"e2e-msk-iam-refresh-{os.getpid()}-{int(time.time())}"
-    from support import kafka as kafka_support
     kafka_support.create_topic(broker.direct_bootstrap, topic, partitions=1)
     environment = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     environment.update(AWS_REGION=msk_iam_broker.REGION,
@@ -266,11 +266,12 @@ def test_tokens_are_replaced_before_expiry_and_after_a_freeze_longer_than_their_
                        AWS_SECRET_ACCESS_KEY=msk_iam_broker.SECRET_ACCESS_KEY)
     before = len(broker.validations("IAM"))
     started = time.time()
-    process = subprocess.Popen(
-        [program, broker.bootstrap("IAM"), os.environ["STACK_KAFKA_CA"], topic,
-         str(TOKEN_LIFETIME), str(BUSY_SECONDS)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(tmp_path / "stderr.log", "w"),
-        text=True, env=environment)
+    with open(tmp_path / "stderr.log", "w") as stderr_file:
+        process = subprocess.Popen(
+            [program, broker.bootstrap("IAM"), os.environ["STACK_KAFKA_CA"], topic,
+             str(TOKEN_LIFETIME), str(BUSY_SECONDS)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr_file, text=True,
+            env=environment)
     output = []
     try:
         for line in process.stdout:
