@@ -6,6 +6,11 @@
 locals {
   role_statements = jsondecode(file("${path.module}/role-statements.json")).policies
 
+  # ARNs spelled from names rather than read from the resources, so the whole policy is known at
+  # plan time (`terraform plan` shows it, and tests/terraform checks it for every option).
+  failure_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.failure_queue_name}"
+  log_group_arn     = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}:*"
+
   msk_cluster_name = var.msk_cluster_arn == "" ? "" : split("/", var.msk_cluster_arn)[1]
   msk_cluster_uuid = var.msk_cluster_arn == "" ? "" : split("/", var.msk_cluster_arn)[2]
   msk_prefix       = "arn:${local.partition}:kafka:${local.region}:${local.account_id}"
@@ -48,9 +53,9 @@ locals {
     ScheduledSweepResumeToken = [local.offsets_table_arn]
     # Every stream of the events table: a re-enabled stream gets a new ARN.
     EventSourceMappingReadsStream       = ["${local.events_table_arn}/stream/*"]
-    EventSourceMappingOnFailure         = [aws_sqs_queue.failure.arn]
-    RedriveEventSourceReadsFailureQueue = [aws_sqs_queue.failure.arn]
-    FunctionLogs                        = [aws_cloudwatch_log_group.function.arn]
+    EventSourceMappingOnFailure         = [local.failure_queue_arn]
+    RedriveEventSourceReadsFailureQueue = [local.failure_queue_arn]
+    FunctionLogs                        = [local.log_group_arn]
     # Lambda's VPC networking; these EC2 actions do not support resource scoping (as in the
     # managed policy AWSLambdaVPCAccessExecutionRole).
     VpcNetworkInterfaces = ["*"]

@@ -7,10 +7,12 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  partition     = data.aws_partition.current.partition
-  region        = data.aws_region.current.name
-  account_id    = data.aws_caller_identity.current.account_id
-  function_name = "${var.name}-dispatcher"
+  partition          = data.aws_partition.current.partition
+  region             = data.aws_region.current.name
+  account_id         = data.aws_caller_identity.current.account_id
+  function_name      = "${var.name}-dispatcher"
+  log_group_name     = "/aws/lambda/${local.function_name}"
+  failure_queue_name = "${local.function_name}-failures"
 
   events_table_arn  = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.events_table_name}"
   offsets_table_arn = "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${var.offsets_table_name}"
@@ -36,7 +38,7 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "function" {
-  name              = "/aws/lambda/${local.function_name}"
+  name              = local.log_group_name
   retention_in_days = var.log_retention_days
   tags              = var.tags
 }

@@ -11,7 +11,7 @@ resource "aws_sqs_queue" "last_resort" {
 }
 
 resource "aws_sqs_queue" "failure" {
-  name                      = "${local.function_name}-failures"
+  name                      = local.failure_queue_name
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
   # Lambda requires at least the function's timeout; six times it, as AWS advises for SQS event
