@@ -1,6 +1,6 @@
-# The template's alarms (docs/deploy.md, Alarms; what to do for each: docs/operations.md), plus
-# the self-healing ones: an on-failure record waiting too long, a record that reached the
-# last-resort queue, and a range the redrive could not read back any more.
+# The template's alarms (docs/deploy.md, Alarms; what to do for each: docs/operations.md),
+# including the self-healing ones: an on-failure record waiting too long, a record that reached
+# the last-resort queue, redrive records not acknowledged, a range no longer in the stream.
 
 locals {
   alarm_actions = var.alarm_topic_arn == "" ? [] : [var.alarm_topic_arn]
@@ -78,30 +78,44 @@ locals {
       evaluations = 5
       threshold   = 30000
     }
+    # Redrive records normally leave the queue within seconds; one that stays is not being healed.
     FailureQueueAge = {
-      description = "A given-up range has waited in the on-failure queue longer than failure_queue_age_alarm_seconds: the redrive is failing or not keeping up (docs/operations.md)."
+      description = "An on-failure record (a batch Lambda gave up on) has waited too long to be redriven (docs/operations.md, When Lambda gives up on a batch)."
       namespace   = "AWS/SQS"
       metric      = "ApproximateAgeOfOldestMessage"
       dimensions  = { QueueName = aws_sqs_queue.failure.name }
       statistic   = "Maximum"
-      period      = 60
-      evaluations = 5
-      threshold   = var.failure_queue_age_alarm_seconds
+      period      = 300
+      evaluations = 1
+      threshold   = var.redrive_age_alarm_seconds
     }
+    # Anything here needs a person: self-healing gave up on it.
     LastResortQueueDepth = {
-      description = "A given-up range failed redrive_max_receive_count redrives and reached the last-resort queue; it needs an operator (docs/operations.md)."
+      description = "On-failure records that could not be redriven reached the last-resort queue; an operator must act (docs/operations.md, runbook)."
       namespace   = "AWS/SQS"
       metric      = "ApproximateNumberOfMessagesVisible"
       dimensions  = { QueueName = aws_sqs_queue.last_resort.name }
       statistic   = "Maximum"
-      period      = 60
+      period      = 300
       evaluations = 1
       threshold   = 0
     }
-    RedriveRangeTrimmed = {
-      description = "A given-up range was no longer in the stream; the redrive fell back to a bounded sweep (docs/operations.md)."
+    RedriveFailures = {
+      description = "Redrive records were not acknowledged for 15 minutes (they are retried; docs/operations.md)."
       namespace   = var.metrics_namespace
-      metric      = "RedriveRangeTrimmed"
+      metric      = "RedriveFailures"
+      dimensions  = { service = var.service_name }
+      statistic   = "Sum"
+      period      = 300
+      evaluations = 3
+      threshold   = 0
+    }
+    # A range past the stream's 24 h retention heals by a sweep, but it means Lambda was behind
+    # for a day: worth a look.
+    RedriveTrimmedRange = {
+      description = "A given-up range was no longer in the stream; a sweep covers it (docs/operations.md)."
+      namespace   = var.metrics_namespace
+      metric      = "RedriveRangesTrimmed"
       dimensions  = { service = var.service_name }
       statistic   = "Sum"
       period      = 60

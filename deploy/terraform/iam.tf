@@ -26,11 +26,11 @@ locals {
     SettingsFromParameters              = length(var.settings_parameter_arns) > 0
     MskConnect                          = local.uses_msk_iam
     MskWriteTopics                      = local.uses_msk_iam
-    ScheduledSweepScansEvents           = var.enable_scheduled_sweep
-    ScheduledSweepResumeToken           = var.enable_scheduled_sweep
+    SweepScansEventStore                = true
+    RedriveReadsStream                  = true
     EventSourceMappingReadsStream       = true
     EventSourceMappingOnFailure         = true
-    RedriveEventSourceReadsFailureQueue = true
+    RedriveEventSourceMappingReadsQueue = true
     FunctionLogs                        = true
     VpcNetworkInterfaces                = local.in_vpc
   }
@@ -47,14 +47,17 @@ locals {
       ["${local.msk_prefix}:topic/${local.msk_cluster_name}/${local.msk_cluster_uuid}/${var.msk_topic_name_pattern != "" ? var.msk_topic_name_pattern : var.kafka_topic_output}"],
       var.dead_letter_topic != "" ? ["${local.msk_prefix}:topic/${local.msk_cluster_name}/${local.msk_cluster_uuid}/${var.dead_letter_topic}"] : [],
     )
-    # The sweep scans the events table for aggregates ahead of their offset and keeps its resume
-    # token in the offsets table.
-    ScheduledSweepScansEvents = [local.events_table_arn]
-    ScheduledSweepResumeToken = [local.offsets_table_arn]
+    # The sweep (scheduled, or the fallback for a redriven range gone from the stream) scans the
+    # events table for aggregates behind their offset; its resume token is an offsets item, read
+    # and written like the offsets (OffsetsReadAndCommit).
+    SweepScansEventStore = [local.events_table_arn]
+    # The redrive reads a given-up range back from the stream (GetShardIterator
+    # AT_SEQUENCE_NUMBER, GetRecords), on the same streams as the event source mapping.
+    RedriveReadsStream = ["${local.events_table_arn}/stream/*"]
     # Every stream of the events table: a re-enabled stream gets a new ARN.
     EventSourceMappingReadsStream       = ["${local.events_table_arn}/stream/*"]
     EventSourceMappingOnFailure         = [local.failure_queue_arn]
-    RedriveEventSourceReadsFailureQueue = [local.failure_queue_arn]
+    RedriveEventSourceMappingReadsQueue = [local.failure_queue_arn]
     FunctionLogs                        = [local.log_group_arn]
     # Lambda's VPC networking; these EC2 actions do not support resource scoping (as in the
     # managed policy AWSLambdaVPCAccessExecutionRole).

@@ -92,6 +92,10 @@ resource "aws_lambda_function" "dispatcher" {
       error_message = "dead_letter_topic is required with poison_policy = dead-letter."
     }
     precondition {
+      condition     = var.redrive_visibility_timeout >= var.timeout
+      error_message = "redrive_visibility_timeout must be at least timeout (Lambda refuses the redrive event source otherwise)."
+    }
+    precondition {
       condition     = !local.in_vpc || length(var.security_group_ids) > 0
       error_message = "security_group_ids is required with subnet_ids."
     }
@@ -128,9 +132,8 @@ resource "aws_lambda_event_source_mapping" "stream" {
 # which it reads back from the stream and rings (issue 12, docs/operations.md). Partial batch
 # responses acknowledge only the records it acted on.
 resource "aws_lambda_event_source_mapping" "redrive" {
-  event_source_arn                   = aws_sqs_queue.failure.arn
-  function_name                      = aws_lambda_function.dispatcher.arn
-  batch_size                         = var.redrive_batch_size
-  maximum_batching_window_in_seconds = 0
-  function_response_types            = ["ReportBatchItemFailures"]
+  event_source_arn        = aws_sqs_queue.failure.arn
+  function_name           = aws_lambda_function.dispatcher.arn
+  batch_size              = 10
+  function_response_types = ["ReportBatchItemFailures"]
 }

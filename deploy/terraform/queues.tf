@@ -14,9 +14,8 @@ resource "aws_sqs_queue" "failure" {
   name                      = local.failure_queue_name
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
-  # Lambda requires at least the function's timeout; six times it, as AWS advises for SQS event
-  # sources, lets a throttled invocation's batch come back before it counts as a new receive.
-  visibility_timeout_seconds = min(6 * var.timeout, 43200)
+  # Lambda refuses an SQS event source whose queue hides messages for less than the timeout.
+  visibility_timeout_seconds = var.redrive_visibility_timeout
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.last_resort.arn
     maxReceiveCount     = var.redrive_max_receive_count

@@ -3,23 +3,24 @@
 # offsets table, so each run stays within one invocation's time budget (docs/deploy.md).
 
 locals {
-  # The invocation payload the function recognises as a sweep (issue 12).
-  sweep_payload = jsonencode({ "ddb-eventstore-dispatcher" = { command = "sweep" } })
+  # The invocation payload the function recognises as a sweep (the template's SweepScheduleRule).
+  sweep_payload = jsonencode({ sweep = { rate = var.sweep_rate, pageSize = var.sweep_page_size } })
 }
 
 resource "aws_cloudwatch_event_rule" "sweep" {
   count               = var.enable_scheduled_sweep ? 1 : 0
   name                = "${local.function_name}-sweep"
   description         = "ddb-eventstore-dispatcher ${var.name}: scheduled sweep (reconciliation of lost doorbells)"
-  schedule_expression = var.sweep_schedule_expression
+  schedule_expression = var.sweep_schedule
   tags                = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "sweep" {
-  count = var.enable_scheduled_sweep ? 1 : 0
-  rule  = aws_cloudwatch_event_rule.sweep[0].name
-  arn   = aws_lambda_function.dispatcher.arn
-  input = local.sweep_payload
+  count     = var.enable_scheduled_sweep ? 1 : 0
+  rule      = aws_cloudwatch_event_rule.sweep[0].name
+  target_id = "sweep"
+  arn       = aws_lambda_function.dispatcher.arn
+  input     = local.sweep_payload
 }
 
 # EventBridge invokes the function through its resource policy, from this rule only.

@@ -308,39 +308,69 @@ variable "maximum_record_age_in_seconds" {
 }
 
 # ----------------------------------------------------------------------------- self-healing (redrive)
-variable "redrive_batch_size" {
-  description = "On-failure records per invocation of the redrive event source (the SQS mapping on the on-failure queue)."
+variable "redrive_visibility_timeout" {
+  description = "Seconds; visibility timeout of the on-failure queue, at least timeout (AWS recommends 6 x timeout): how long a redrive record that was not acted on waits before it is tried again."
   type        = number
-  default     = 10
+  default     = 720
   validation {
-    condition     = var.redrive_batch_size >= 1 && var.redrive_batch_size <= 10
-    error_message = "redrive_batch_size must be 1-10."
+    condition     = var.redrive_visibility_timeout >= 10 && var.redrive_visibility_timeout <= 43200
+    error_message = "redrive_visibility_timeout must be 10-43200."
   }
 }
 
 variable "redrive_max_receive_count" {
-  description = "Deliveries of one on-failure record before SQS moves it to the last-resort queue."
+  description = "Deliveries of an on-failure record before the queue moves it to the last-resort queue (an alarm, docs/operations.md)."
   type        = number
-  default     = 10
+  default     = 20
   validation {
     condition     = var.redrive_max_receive_count >= 1 && var.redrive_max_receive_count <= 1000
     error_message = "redrive_max_receive_count must be 1-1000."
   }
 }
 
+variable "redrive_age_alarm_seconds" {
+  description = "Alarm when the oldest on-failure record waits longer than this."
+  type        = number
+  default     = 3600
+  validation {
+    condition     = var.redrive_age_alarm_seconds >= 60
+    error_message = "redrive_age_alarm_seconds must be at least 60."
+  }
+}
+
 variable "enable_scheduled_sweep" {
-  description = "true adds an EventBridge schedule that invokes the function with a sweep payload (incremental, resumable reconciliation; docs/deploy.md)."
+  description = "true adds an EventBridge rule that invokes the function with a sweep payload on sweep_schedule (the template's SweepSchedule, empty there = false here; docs/deploy.md: its read cost and when to enable it)."
   type        = bool
   default     = false
 }
 
-variable "sweep_schedule_expression" {
-  description = "EventBridge schedule of the sweep: rate(...) or cron(...)."
+variable "sweep_schedule" {
+  description = "EventBridge schedule expression of the reconciliation sweep: rate(...) or cron(...)."
   type        = string
   default     = "rate(1 hour)"
   validation {
-    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.sweep_schedule_expression))
-    error_message = "sweep_schedule_expression must be rate(...) or cron(...)."
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.sweep_schedule))
+    error_message = "sweep_schedule must be rate(...) or cron(...)."
+  }
+}
+
+variable "sweep_rate" {
+  description = "Doorbells per second at most during a sweep."
+  type        = number
+  default     = 50
+  validation {
+    condition     = var.sweep_rate >= 1
+    error_message = "sweep_rate must be at least 1."
+  }
+}
+
+variable "sweep_page_size" {
+  description = "Items per Scan page of a sweep (spreads its read capacity)."
+  type        = number
+  default     = 500
+  validation {
+    condition     = var.sweep_page_size >= 1 && var.sweep_page_size <= 10000
+    error_message = "sweep_page_size must be 1-10000."
   }
 }
 
@@ -358,15 +388,5 @@ variable "iterator_age_alarm_milliseconds" {
   validation {
     condition     = var.iterator_age_alarm_milliseconds >= 1000
     error_message = "iterator_age_alarm_milliseconds must be at least 1000."
-  }
-}
-
-variable "failure_queue_age_alarm_seconds" {
-  description = "Alarm when an on-failure record has waited this long (the redrive is not keeping up or keeps failing)."
-  type        = number
-  default     = 900
-  validation {
-    condition     = var.failure_queue_age_alarm_seconds >= 60
-    error_message = "failure_queue_age_alarm_seconds must be at least 60."
   }
 }

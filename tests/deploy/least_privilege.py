@@ -57,8 +57,7 @@ PENDING_IN_TEMPLATE: dict[str, str] = {
     "sqs:ReceiveMessage": "the redrive event source mapping polls the on-failure queue",
     "sqs:DeleteMessage": "the redrive event source mapping deletes the records the function acted on",
     "sqs:GetQueueAttributes": "the redrive event source mapping reads the queue's attributes",
-    "dynamodb:Scan": "the scheduled sweep scans the events table (bootstrap sweep does today)",
-    "dynamodb:GetItem": "the scheduled sweep reads its resume token from the offsets table",
+    "dynamodb:Scan": "the sweep (scheduled, or the redrive's fallback) scans the events table",
 }
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"

@@ -170,13 +170,13 @@ def test_the_redrive_mapping_reads_the_failure_queue_with_partial_batch_response
     assert redrive["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert redrive["BatchSize"] == 10
     # Lambda refuses a queue whose visibility timeout is below the function's timeout (120 s).
-    assert int(failure["VisibilityTimeout"]) >= 120
+    assert failure["VisibilityTimeout"] == "720"
     assert failure["MessageRetentionPeriod"] == "1209600"
     assert failure["SqsManagedSseEnabled"] == "true"
     last_resort = sqs.get_queue_attributes(QueueUrl=deployed["outputs"]["last_resort_queue_url"],
                                            AttributeNames=["QueueArn"])["Attributes"]
     assert json.loads(failure["RedrivePolicy"]) == {"deadLetterTargetArn": last_resort["QueueArn"],
-                                                    "maxReceiveCount": 10}
+                                                    "maxReceiveCount": 20}
 
 
 def test_the_function_runs_the_zip_with_the_documented_settings(deployed, function_name,
@@ -222,9 +222,9 @@ def test_the_role_grants_the_listed_actions_of_the_enabled_statements_on_their_r
                                          statement["Resource"])
     # The example: created tables, no SASL, no VPC, no MSK, no ARN-valued settings, the sweep on.
     expected = {"EventStoreReadEventsWriteMarkers", "OffsetsReadAndCommit",
-                "ScheduledSweepScansEvents", "ScheduledSweepResumeToken",
+                "SweepScansEventStore", "RedriveReadsStream",
                 "EventSourceMappingReadsStream", "EventSourceMappingOnFailure",
-                "RedriveEventSourceReadsFailureQueue", "FunctionLogs"}
+                "RedriveEventSourceMappingReadsQueue", "FunctionLogs"}
     assert set(granted) == expected
     for sid, (actions, _) in granted.items():
         assert actions == sorted(listed[sid]), sid
@@ -239,10 +239,11 @@ def test_the_role_grants_the_listed_actions_of_the_enabled_statements_on_their_r
 
     assert resources("EventStoreReadEventsWriteMarkers") == [events]
     assert resources("OffsetsReadAndCommit") == [offsets]
-    assert resources("ScheduledSweepScansEvents") == [events]
+    assert resources("SweepScansEventStore") == [events]
+    assert resources("RedriveReadsStream") == [f"{events}/stream/*"]
     assert resources("EventSourceMappingReadsStream") == [f"{events}/stream/*"]
     assert resources("EventSourceMappingOnFailure") == [failure]
-    assert resources("RedriveEventSourceReadsFailureQueue") == [failure]
+    assert resources("RedriveEventSourceMappingReadsQueue") == [failure]
     assert resources("FunctionLogs") == [
         f"arn:aws:logs:{REGION}:{account}:log-group:/aws/lambda/{function_name}:*"]
     assert all("*" != r for sid in granted for r in resources(sid))
@@ -258,7 +259,7 @@ def test_the_alarms_watch_the_function_the_queues_and_the_dispatcher_metrics(
     assert {"IteratorAge", "Errors", "AggregatesHeldAtGap", "AggregatesHeldAtPoison",
             "EventsDeadLettered", "AggregatesFailed", "DispatchLagMax",
             "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible",
-            "RedriveRangeTrimmed"} == set(by_metric)
+            "RedriveFailures", "RedriveRangesTrimmed"} == set(by_metric)
     for metric in ("IteratorAge", "Errors"):
         assert by_metric[metric]["Namespace"] == "AWS/Lambda"
         assert by_metric[metric]["Dimensions"] == [{"Name": "FunctionName", "Value": function_name}]
@@ -268,7 +269,8 @@ def test_the_alarms_watch_the_function_the_queues_and_the_dispatcher_metrics(
     assert by_metric["ApproximateNumberOfMessagesVisible"]["Dimensions"] == [
         {"Name": "QueueName", "Value": f"{function_name}-failures-last-resort"}]
     for metric in ("AggregatesHeldAtGap", "AggregatesHeldAtPoison", "EventsDeadLettered",
-                   "AggregatesFailed", "DispatchLagMax", "RedriveRangeTrimmed"):
+                   "AggregatesFailed", "DispatchLagMax", "RedriveFailures",
+                   "RedriveRangesTrimmed"):
         assert by_metric[metric]["Namespace"] == "DdbEventstoreDispatcher"
         assert by_metric[metric]["Dimensions"] == [
             {"Name": "service", "Value": "ddb-eventstore-dispatcher"}]
@@ -296,7 +298,7 @@ def test_the_tables_and_the_scheduled_sweep_exist(deployed, function_name, moto_
     targets = client("events", moto_endpoint).list_targets_by_rule(
         Rule=f"{function_name}-sweep")["Targets"]
     assert [t["Arn"] for t in targets] == [deployed["outputs"]["function_arn"]]
-    assert json.loads(targets[0]["Input"]) == {"ddb-eventstore-dispatcher": {"command": "sweep"}}
+    assert json.loads(targets[0]["Input"]) == {"sweep": {"rate": 50, "pageSize": 500}}
     policy = json.loads(client("lambda", moto_endpoint).get_policy(
         FunctionName=function_name)["Policy"])
     assert [(s["Principal"], s["Condition"]["ArnLike"]["AWS:SourceArn"])

@@ -18,7 +18,7 @@ import least_privilege as check  # noqa: E402
 
 STATEMENTS = json.loads((MODULE / "role-statements.json").read_text())["policies"]
 # Metrics of issue 12 (the redrive) that the module alarms on before the binary emits them.
-PENDING_METRICS = {"RedriveRangeTrimmed"}
+PENDING_METRICS = {"RedriveFailures", "RedriveRangesTrimmed"}
 
 
 def test_the_module_and_the_example_are_formatted():
@@ -56,8 +56,11 @@ def test_every_template_statement_is_in_the_module_with_the_same_actions():
     for key, actions in template.items():
         assert key in module, f"the module lacks the template's statement {key}"
         assert module[key] == actions, f"{key}: module {sorted(module[key])}, template {sorted(actions)}"
+    # Statements the template does not have yet (issue 12) grant only pending actions, or actions
+    # the template already grants elsewhere (the redrive reads the stream like the mapping does).
     extra = {key: actions for key, actions in module.items() if key not in template}
-    assert set().union(*extra.values()) <= check.PENDING_IN_TEMPLATE.keys(), extra
+    template_actions = set().union(*template.values())
+    assert set().union(*extra.values()) <= check.PENDING_IN_TEMPLATE.keys() | template_actions, extra
 
 
 def test_every_statement_has_resources_and_a_setting_in_iam_tf():

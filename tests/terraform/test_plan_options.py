@@ -87,6 +87,9 @@ module "scram" {{
   offsets_table_name      = "scram-offsets"
   create_tables           = true
   enable_scheduled_sweep  = true
+  sweep_schedule          = "cron(0 3 * * ? *)"
+  sweep_rate              = 20
+  sweep_page_size         = 100
 }}
 """
 
@@ -129,9 +132,9 @@ def statements(plan: dict, module: str) -> dict[str, dict]:
 def test_msk_iam_vpc_and_arn_valued_settings_get_exactly_their_statements(plan):
     found = statements(plan, "msk")
     assert set(found) == {"EventStoreReadEventsWriteMarkers", "OffsetsReadAndCommit",
-                          "SettingsFromSecrets", "SettingsFromParameters", "MskConnect",
+                          "SweepScansEventStore", "RedriveReadsStream", "SettingsFromSecrets", "SettingsFromParameters", "MskConnect",
                           "MskWriteTopics", "EventSourceMappingReadsStream",
-                          "EventSourceMappingOnFailure", "RedriveEventSourceReadsFailureQueue",
+                          "EventSourceMappingOnFailure", "RedriveEventSourceMappingReadsQueue",
                           "FunctionLogs", "VpcNetworkInterfaces"}
     assert found["SettingsFromParameters"]["Resource"] == [PARAMETER]
     assert found["SettingsFromSecrets"]["Resource"] == [SECRET]
@@ -167,16 +170,16 @@ def test_msk_instance_uses_the_existing_stream_the_vpc_and_its_mapping_settings(
     assert not any(address.startswith("module.msk.aws_cloudwatch_event_rule") for address in plan)
     alarms = [values for address, values in plan.items()
               if address.startswith("module.msk.aws_cloudwatch_metric_alarm")]
-    assert len(alarms) == 10
+    assert len(alarms) == 11
     assert all(a["alarm_actions"] == [TOPIC] and a["ok_actions"] == [TOPIC] for a in alarms)
 
 
 def test_a_sasl_secret_under_a_customer_key_gets_its_secret_and_key_only_via_secrets_manager(plan):
     found = statements(plan, "scram")
     assert set(found) == {"EventStoreReadEventsWriteMarkers", "OffsetsReadAndCommit", "SaslSecret",
-                          "SaslSecretKey", "ScheduledSweepScansEvents",
-                          "ScheduledSweepResumeToken", "EventSourceMappingReadsStream",
-                          "EventSourceMappingOnFailure", "RedriveEventSourceReadsFailureQueue",
+                          "SaslSecretKey", "SweepScansEventStore", "RedriveReadsStream",
+                          "EventSourceMappingReadsStream",
+                          "EventSourceMappingOnFailure", "RedriveEventSourceMappingReadsQueue",
                           "FunctionLogs"}
     assert found["SaslSecret"]["Resource"] == [
         f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:AmazonMSK_dispatcher-??????"]
@@ -192,3 +195,7 @@ def test_a_sasl_secret_under_a_customer_key_gets_its_secret_and_key_only_via_sec
         assert values["point_in_time_recovery"][0]["enabled"] is True
         assert values["billing_mode"] == "PAY_PER_REQUEST"
     assert plan["module.scram.aws_dynamodb_table.events[0]"]["stream_view_type"] == "KEYS_ONLY"
+    rule = plan["module.scram.aws_cloudwatch_event_rule.sweep[0]"]
+    assert rule["schedule_expression"] == "cron(0 3 * * ? *)"
+    target = plan["module.scram.aws_cloudwatch_event_target.sweep[0]"]
+    assert json.loads(target["input"]) == {"sweep": {"rate": 20, "pageSize": 100}}
