@@ -199,3 +199,42 @@ def test_a_sasl_secret_under_a_customer_key_gets_its_secret_and_key_only_via_sec
     assert rule["schedule_expression"] == "cron(0 3 * * ? *)"
     target = plan["module.scram.aws_cloudwatch_event_target.sweep[0]"]
     assert json.loads(target["input"]) == {"sweep": {"rate": 20, "pageSize": 100}}
+
+
+def test_settings_that_only_make_sense_together_fail_the_plan_with_their_reasons(tmp_path):
+    """The template's Rules as preconditions: one plan breaking all of them names each one."""
+    endpoint = os.environ["STACK_MOTO_ENDPOINT"]
+    terraform = Terraform(tmp_path)
+    package = tmp_path / "lambda.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("bootstrap", "#!/bin/sh\nexit 1\n")
+    provider = configuration(endpoint, package).split('module "msk"')[0]
+    (tmp_path / "main.tf").write_text(provider + f"""
+module "wrong" {{
+  source                     = "./terraform"
+  name                       = "wrong"
+  package_zip                = "{package}"
+  kafka_bootstrap_servers    = "b-1.example:9096"
+  kafka_topic_output         = "events"
+  kafka_sasl_mechanism       = "AWS_MSK_IAM"
+  sasl_secret_name           = "AmazonMSK_dispatcher"
+  poison_policy              = "dead-letter"
+  events_table_name          = "same-table"
+  offsets_table_name         = "same-table"
+  subnet_ids                 = ["subnet-0123456789abcdef0"]
+  timeout                    = 300
+  redrive_visibility_timeout = 60
+}}
+""")
+    terraform.run(tmp_path, "init", "-input=false")
+    result = terraform.run(tmp_path, "plan", "-input=false", check=False)
+    assert result.returncode == 1, result.stdout
+    errors = " ".join(result.stderr.split())
+    for reason in ("events_table_stream_arn is required when create_tables is false",
+                   "events_table_name and offsets_table_name must differ",
+                   "kafka_sasl_mechanism = AWS_MSK_IAM needs msk_cluster_arn and an empty "
+                   "sasl_secret_name",
+                   "dead_letter_topic is required with poison_policy = dead-letter",
+                   "redrive_visibility_timeout must be at least timeout",
+                   "security_group_ids is required with subnet_ids"):
+        assert reason in errors, f"missing: {reason}\n{result.stderr}"
