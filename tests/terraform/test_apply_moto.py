@@ -105,25 +105,31 @@ def deployed(tmp_path_factory, moto_endpoint):
         assert not leftovers, f"terraform destroy left these in moto: {leftovers}"
 
 
+def paged(endpoint: str, service: str, operation: str, key: str, **arguments) -> list:
+    # The shared moto holds other engineers' and tests' resources too: read every page.
+    pages = client(service, endpoint).get_paginator(operation).paginate(**arguments)
+    return [item for page in pages for item in page.get(key, [])]
+
+
 def leftover_resources(endpoint: str, name: str) -> list[str]:
     """Everything of this run's name that is still in moto after destroy."""
     prefix = f"{name}-"
-    found = []
-    found += [f for f in client("lambda", endpoint).list_functions()["Functions"]
-              if f["FunctionName"].startswith(prefix)]
-    found += [m["UUID"] for m in client("lambda", endpoint).list_event_source_mappings()[
-        "EventSourceMappings"] if f":function:{prefix}" in m["FunctionArn"]]
-    found += [r["RoleName"] for r in client("iam", endpoint).list_roles()["Roles"]
+    found = [f["FunctionName"] for f in paged(endpoint, "lambda", "list_functions", "Functions")
+             if f["FunctionName"].startswith(prefix)]
+    found += [m["UUID"] for m in paged(endpoint, "lambda", "list_event_source_mappings",
+                                       "EventSourceMappings")
+              if f":function:{prefix}" in m["FunctionArn"]]
+    found += [r["RoleName"] for r in paged(endpoint, "iam", "list_roles", "Roles")
               if r["RoleName"].startswith(prefix)]
-    found += client("sqs", endpoint).list_queues(QueueNamePrefix=prefix).get("QueueUrls", [])
-    found += [t for t in client("dynamodb", endpoint).list_tables()["TableNames"]
+    found += paged(endpoint, "sqs", "list_queues", "QueueUrls", QueueNamePrefix=prefix)
+    found += [t for t in paged(endpoint, "dynamodb", "list_tables", "TableNames")
               if t.startswith(prefix)]
-    found += [a["AlarmName"] for a in client("cloudwatch", endpoint).describe_alarms(
-        AlarmNamePrefix=prefix)["MetricAlarms"]]
-    found += [g["logGroupName"] for g in client("logs", endpoint).describe_log_groups(
-        logGroupNamePrefix=f"/aws/lambda/{prefix}")["logGroups"]]
+    found += [a["AlarmName"] for a in paged(endpoint, "cloudwatch", "describe_alarms",
+                                            "MetricAlarms", AlarmNamePrefix=prefix)]
+    found += [g["logGroupName"] for g in paged(endpoint, "logs", "describe_log_groups", "logGroups",
+                                               logGroupNamePrefix=f"/aws/lambda/{prefix}")]
     found += [r["Name"] for r in client("events", endpoint).list_rules(NamePrefix=prefix)["Rules"]]
-    return [str(item) for item in found]
+    return found
 
 
 @pytest.fixture(scope="module")
