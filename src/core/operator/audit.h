@@ -6,6 +6,7 @@
 // partition. What it keeps per aggregate is bounded by the number of holes in its versions, not
 // by the number of its messages (docs/operations.md, "bootstrap audit").
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -63,6 +64,10 @@ class VersionSet {
 
 /// "2, 5..7, 9" (at most `shown` ranges, then ", ... (N more)"); "-" for none.
 [[nodiscard]] std::string ranges_text(std::span<const VersionRange> ranges, std::size_t shown = 6);
+
+/// `--since`: "2026-11-24T02:00:00Z" (UTC, optional fraction of a second) or epoch milliseconds.
+/// Error (permanent "UsageError"): anything else, naming what it expected.
+[[nodiscard]] Result<std::chrono::system_clock::time_point> parse_audit_time(std::string_view text);
 
 /// A message of the topic as the audit reads it: where it is, its key, and the dispatcher's
 /// headers streamType, streamId and version.
@@ -155,6 +160,9 @@ class AuditLedger {
  public:
   explicit AuditLedger(AuditOptions options) : options_(options) {}
 
+  /// Whether every partition is read from its first offset ever (AuditOptions::whole_topic),
+  /// known once the windows are taken, after the offsets are read.
+  void set_whole_topic(bool whole_topic) noexcept { options_.whole_topic = whole_topic; }
   /// The committed offset of `id`; nullopt for an offsets item whose version is unreadable.
   void record_offset(std::string_view id, std::optional<std::int64_t> offset);
   /// One event of the store (version >= 0).

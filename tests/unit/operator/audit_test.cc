@@ -102,6 +102,30 @@ TEST(RangesText, ShowsSingleVersionsRangesAndHowManyMore) {
   EXPECT_EQ(version_count(ranges), 5U);
 }
 
+// ---- --since ---------------------------------------------------------------------------------
+
+TEST(ParseAuditTime, ReadsUtcTimesAndEpochMilliseconds) {
+  using std::chrono::milliseconds;
+  const auto at = [](std::string_view text) {
+    auto parsed = parse_audit_time(text);
+    EXPECT_TRUE(parsed.has_value()) << text;
+    return std::chrono::duration_cast<milliseconds>(
+               parsed.value_or(std::chrono::system_clock::time_point{}).time_since_epoch())
+        .count();
+  };
+  EXPECT_EQ(at("2023-11-14T22:13:20Z"), 1700000000000);
+  EXPECT_EQ(at("2023-11-14T22:13:20.5Z"), 1700000000500);
+  EXPECT_EQ(at("2023-11-14T22:13:20.123456Z"), 1700000000123);
+  EXPECT_EQ(at("1700000000000"), 1700000000000);
+  for (const std::string_view bad :
+       {"", "yesterday", "2023-11-14", "2023-11-14T22:13:20", "2023-02-30T00:00:00Z",
+        "2023-11-14T25:00:00Z", "2023-11-14T22:13:20.Z", "-5"}) {
+    const auto parsed = parse_audit_time(bad);
+    ASSERT_FALSE(parsed.has_value()) << bad;
+    EXPECT_THAT(parsed.error().message, HasSubstr("--since takes a UTC time")) << bad;
+  }
+}
+
 // ---- messages --------------------------------------------------------------------------------
 
 using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
