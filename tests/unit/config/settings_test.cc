@@ -163,6 +163,23 @@ TEST(Settings, CloudEventsSettingsAreValidatedWithClearErrors) {
   }
 }
 
+TEST(Settings, ProblemsAboutUnresolvedReferencesAreLeftOutAndTheOthersStay) {
+  // Start-up failed before the ARNs could be read: their values are unknown, not wrong.
+  Environment environment = minimal_environment();
+  environment.erase("EVENTS_TABLE_NAME");
+  environment["KAFKA_MAX_MESSAGE_BYTES"] = "arn:aws:ssm:us-east-1:123456789012:parameter/max";
+  environment["LOG_LEVEL"] = "chatty";
+  const auto unresolved = reference_valued_names(environment);
+  EXPECT_EQ(unresolved, UnresolvedNames{"KAFKA_MAX_MESSAGE_BYTES"});
+  const auto settings = parse_settings(environment, {}, unresolved);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("EVENTS_TABLE_NAME is required"));
+  EXPECT_THAT(settings.error().message, HasSubstr("LOG_LEVEL must be one of"));
+  EXPECT_THAT(settings.error().message, Not(HasSubstr("KAFKA_MAX_MESSAGE_BYTES")));
+  // Without the set, the ARN text itself is judged (and refused) as a number.
+  EXPECT_THAT(parse_settings(environment).error().message, HasSubstr("KAFKA_MAX_MESSAGE_BYTES"));
+}
+
 TEST(ReferenceKind, RecognisesSsmParameterAndSecretArns) {
   EXPECT_EQ(reference_kind("arn:aws:ssm:eu-west-1:123456789012:parameter/dispatcher/topic"),
             ReferenceKind::kSsmParameter);
