@@ -18,15 +18,16 @@ using std::chrono::milliseconds;
 constexpr std::size_t kErrorTextSize = 512;
 constexpr auto kPollInterval = milliseconds(200);
 
-// A bounded local queue (librdkafka prefetches up to 64 MB by default): the audit's memory is
-// the ledger's, not the prefetch's. auto.offset.reset=error: a start offset retention removed is
-// an error, never a silent jump to another offset.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kReaderProperties{{
+// A bounded local queue (librdkafka prefetches up to 64 MB and 100,000 messages per partition
+// by default): the audit's memory is the ledger's, not the prefetch's. auto.offset.reset=error:
+// a start offset retention removed is an error, never a silent jump to another offset.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kReaderProperties{{
     {"enable.auto.commit", "false"},
     {"enable.auto.offset.store", "false"},
     {"enable.partition.eof", "true"},
     {"auto.offset.reset", "error"},
-    {"queued.max.messages.kbytes", "16384"},
+    {"queued.max.messages.kbytes", "8192"},
+    {"queued.min.messages", "5000"},
     {"fetch.max.bytes", "8388608"},
     {"isolation.level", "read_committed"},
 }};
