@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/dispatch/event_timestamp.h"
+
 namespace dispatcher::core::dispatch {
 namespace {
 
@@ -25,8 +27,14 @@ Error poison(const Item& item, Error error) {
 constexpr std::array<std::string_view, 6> kStandardHeaderNames = {
     "messageId", "messageType", "streamType", "streamId", "version", "timestamp"};
 
-bool is_standard_header(std::string_view name) noexcept {
-  return std::ranges::find(kStandardHeaderNames, name) != kStandardHeaderNames.end();
+// With CloudEvents on, these are the mapper's too (ce_* and content-type).
+constexpr std::array<std::string_view, 7> kCloudEventsHeaderNames = {
+    "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"};
+
+bool is_standard_header(std::string_view name, bool cloud_events) noexcept {
+  return std::ranges::find(kStandardHeaderNames, name) != kStandardHeaderNames.end() ||
+         (cloud_events &&
+          std::ranges::find(kCloudEventsHeaderNames, name) != kCloudEventsHeaderNames.end());
 }
 
 TopicTemplate parse_topic_template(std::string_view text) {
@@ -125,7 +133,9 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning
                           .value = std::string(*data),
                           .headers = {}};
   constexpr std::size_t kStandardHeaders = 6;
-  message.headers.reserve((item_headers != nullptr ? item_headers->size() : 0) + kStandardHeaders);
+  constexpr std::size_t kCloudEventsHeaders = 7;
+  message.headers.reserve((item_headers != nullptr ? item_headers->size() : 0) + kStandardHeaders +
+                          (options_.cloud_events ? kCloudEventsHeaders : 0));
   if (item_headers != nullptr) {
     for (const auto& [name, value] : *item_headers) {
       const auto* text = std::get_if<std::string>(&value.value);
@@ -137,7 +147,7 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning
                                                      std::string(dynamodb::type_name(value)) +
                                                      "\": ...}")));
       }
-      if (is_standard_header(name)) {
+      if (is_standard_header(name, options_.cloud_events.has_value())) {
         // The standard header is the contract consumers rely on: it wins, the item's is dropped.
         const auto version = dynamodb::integer_attribute(item, "version");
         warnings.push_back(
@@ -157,6 +167,19 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning
   message.headers.emplace_back("streamId", *stream_id);
   message.headers.emplace_back("version", *dynamodb::number_attribute(item, "version"));
   message.headers.emplace_back("timestamp", *timestamp);
+  if (const auto& cloud_events = options_.cloud_events) {
+    message.headers.emplace_back("ce_specversion", "1.0");
+    message.headers.emplace_back("ce_id", *event_id);
+    message.headers.emplace_back("ce_source", cloud_events->source);
+    message.headers.emplace_back("ce_type", *event_type);
+    if (const auto time = event_timestamp(item)) {
+      message.headers.emplace_back("ce_time", rfc3339_utc(*time));
+    }
+    message.headers.emplace_back("ce_subject", *dynamodb::string_attribute(item, "id"));
+    if (!cloud_events->content_type.empty()) {
+      message.headers.emplace_back("content-type", cloud_events->content_type);
+    }
+  }
 
   if (const std::size_t size = message_size(message); size > options_.max_message_bytes) {
     return fail(poison(
