@@ -1,7 +1,7 @@
 # Front door. `make test` is what CI runs; see README.md.
 PRESET ?= ci
 
-.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean demo package
+.PHONY: all deps build test unit fuzz lint format stack-start stack-stop stack-status clean demo package
 
 all: build
 
@@ -30,6 +30,11 @@ unit: build
 ## plus .debug symbol files beside them (docs/packaging.md). PACKAGE_ARCH=x86_64 or =arm64 for one.
 package: deps
 	packaging/package.sh $(PACKAGE_ARCH)
+
+## The libFuzzer targets (tests/fuzz), each for FUZZ_SECONDS (default 60) or FUZZ_RUNS executions;
+## FUZZ_TARGETS="stream_event settings" for some of them. docs/reliability.md, "Fuzzing".
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" tools/fuzz.sh
 
 lint:
 	tools/lint.sh
