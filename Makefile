@@ -13,7 +13,8 @@ build: deps
 	cmake --build --preset $(PRESET)
 
 ## Installs what is missing, builds, checks formatting, starts the local stack, runs every test
-## label (unit, integration, e2e) and stops what it started.
+## label (unit, integration, e2e), then unit and integration again under ASan/UBSan/LSan with a short
+## run of every fuzz target (preset asan-ubsan), and stops what it started.
 test:
 	PRESET=$(PRESET) tools/test.sh
 
