@@ -32,10 +32,11 @@ unit: build
 package: deps
 	packaging/package.sh $(PACKAGE_ARCH)
 
-## The libFuzzer targets (tests/fuzz), each for FUZZ_SECONDS (default 60) or FUZZ_RUNS executions;
-## FUZZ_TARGETS="stream_event settings" for some of them. docs/reliability.md, "Fuzzing".
+## The libFuzzer targets (tests/fuzz), each for FUZZ_SECONDS (default 60) and/or FUZZ_RUNS executions;
+## FUZZ_TARGETS="stream_event settings" for some, FUZZ_JOBS=N for N at once. docs/reliability.md.
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" tools/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	  FUZZ_JOBS=$(FUZZ_JOBS) tools/fuzz.sh
 
 lint:
 	tools/lint.sh

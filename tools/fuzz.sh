@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `make fuzz`: builds the libFuzzer targets (tests/fuzz, in the asan-ubsan preset's tree) and runs
-# each for FUZZ_SECONDS (default 60), or for FUZZ_RUNS executions when set, one after the other,
-# under nice. New inputs go to build/asan-ubsan/tests/fuzz/work/<target>/ (seeded by the committed
+# each for FUZZ_SECONDS (default 60) and at most FUZZ_RUNS executions when set (FUZZ_RUNS alone:
+# no time limit), one after the other, under nice. New inputs go to build/asan-ubsan/tests/fuzz/work/<target>/ (seeded by the committed
 # corpus); a crash leaves build/asan-ubsan/tests/fuzz/<target>-crash-<sha1> and fails the run.
 # FUZZ_TARGETS="stream_event settings" runs only those. FUZZ_JOBS=N runs N targets at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${FUZZ_SECONDS:-60}"
+seconds="${FUZZ_SECONDS:-}"
 runs="${FUZZ_RUNS:-}"
+[ -n "$seconds" ] || [ -n "$runs" ] || seconds=60
 jobs="${FUZZ_JOBS:-1}"
 all_targets=(stream_event dynamodb_item dynamodb_response secret settings runtime_invocation credentials)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
@@ -20,8 +21,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 run_one() {
-  local name="$1" limit inputs log
-  if [ -n "$runs" ]; then limit="-runs=$runs"; else limit="-max_total_time=$seconds"; fi
+  local name="$1" limits=() inputs log
+  [ -z "$runs" ] || limits+=("-runs=$runs")
+  [ -z "$seconds" ] || limits+=("-max_total_time=$seconds")
   inputs=("$fuzz_dir/work/$name" "tests/fuzz/corpus/$name")
   [ -d "tests/fuzz/regressions/$name" ] && inputs+=("tests/fuzz/regressions/$name")
   mkdir -p "$fuzz_dir/work/$name"
@@ -33,7 +35,7 @@ run_one() {
     *) dict=json.dict ;;
   esac
   local started=$SECONDS status=0
-  nice -n 10 "$fuzz_dir/${name}_fuzz" "$limit" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
+  nice -n 10 "$fuzz_dir/${name}_fuzz" "${limits[@]}" -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
     -print_final_stats=1 -dict="tests/fuzz/$dict" -artifact_prefix="$fuzz_dir/$name-" \
     "${inputs[@]}" >"$log" 2>&1 || status=$?
   local executions
