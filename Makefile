@@ -1,7 +1,7 @@
 # Front door. `make test` is what CI runs; see README.md.
 PRESET ?= ci
 
-.PHONY: all deps build test unit lint format stack-start stack-stop stack-status clean demo package
+.PHONY: all deps build test unit fuzz lint format stack-start stack-stop stack-status clean demo package
 
 all: build
 
@@ -13,7 +13,8 @@ build: deps
 	cmake --build --preset $(PRESET)
 
 ## Installs what is missing, builds, checks formatting, starts the local stack, runs every test
-## label (unit, integration, e2e) and stops what it started.
+## label (unit, integration, e2e), then unit and integration again under ASan/UBSan/LSan with a short
+## run of every fuzz target (preset asan-ubsan), and stops what it started.
 test:
 	PRESET=$(PRESET) tools/test.sh
 
@@ -30,6 +31,12 @@ unit: build
 ## plus .debug symbol files beside them (docs/packaging.md). PACKAGE_ARCH=x86_64 or =arm64 for one.
 package: deps
 	packaging/package.sh $(PACKAGE_ARCH)
+
+## The libFuzzer targets (tests/fuzz), each for FUZZ_SECONDS (default 60) and/or FUZZ_RUNS executions;
+## FUZZ_TARGETS="stream_event settings" for some, FUZZ_JOBS=N for N at once. docs/reliability.md.
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	  FUZZ_JOBS=$(FUZZ_JOBS) tools/fuzz.sh
 
 lint:
 	tools/lint.sh

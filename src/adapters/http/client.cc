@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "adapters/http/response_headers.h"
 
 namespace dispatcher::adapters::http {
 namespace {
@@ -36,24 +37,6 @@ void initialise_curl_once() {
       throw std::runtime_error("curl_global_init failed");
     }
   });
-}
-
-bool equals_ignoring_case(std::string_view left, std::string_view right) {
-  return std::ranges::equal(left, right, [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
-}
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 /// The URL without its query string: enough to name the target in an error, and a query string
@@ -88,17 +71,7 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
 std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
-  const std::string_view line(data, bytes);
-  if (line.starts_with("HTTP/")) {
-    // A new status line (after 100 Continue or an interim response): keep only the final headers.
-    transfer->response.headers.clear();
-    return bytes;
-  }
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    transfer->response.headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                                            std::string(trim(line.substr(colon + 1))));
-  }
+  add_header_line(transfer->response.headers, std::string_view(data, bytes));
   return bytes;
 }
 
@@ -162,15 +135,6 @@ long to_curl_milliseconds(std::chrono::milliseconds duration) {
 }
 
 }  // namespace
-
-std::optional<std::string_view> Response::header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (equals_ignoring_case(key, name)) {
-      return std::string_view(value);
-    }
-  }
-  return std::nullopt;
-}
 
 struct Client::Impl {
   ClientOptions options;
@@ -271,7 +235,7 @@ struct Client::Impl {
     bool has_content_type = false;
     std::vector<std::string> lines;
     for (const auto& [name, value] : request.headers) {
-      has_content_type = has_content_type || equals_ignoring_case(name, "content-type");
+      has_content_type = has_content_type || same_header_name(name, "content-type");
       // "Name;" is curl's spelling of a header with an empty value.
       lines.push_back(value.empty() ? name + ";" : name + ": " + value);
     }

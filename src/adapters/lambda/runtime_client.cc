@@ -76,10 +76,16 @@ std::string path_segment(std::string_view text) {
   return encoded;
 }
 
+/// Milliseconds since the epoch, when `text` is one the system clock can hold: converting a larger
+/// one to its nanoseconds overflowed (found by fuzzing), and a deadline before 1970 is no deadline.
 std::optional<std::int64_t> parse_milliseconds(std::string_view text) {
+  constexpr std::int64_t kLatest =
+      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::duration::max())
+          .count();
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size() || text.empty()) {
+  if (error != std::errc{} || end != text.data() + text.size() || text.empty() || value < 0 ||
+      value > kLatest) {
     return std::nullopt;
   }
   return value;

@@ -15,6 +15,13 @@ core::Error unexpected(std::string_view what) {
   return error;
 }
 
+/// The string member `name` of `object`, empty when it is missing or not a string: json::value
+/// throws on a member of another type, which ended the process at start-up (found by fuzzing).
+std::string text_member(const nlohmann::json& object, const char* name) {
+  const auto found = object.find(name);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 SecretsManagerClient::SecretsManagerClient(std::shared_ptr<aws::JsonClient> json)
@@ -33,9 +40,9 @@ core::Result<SecretValue> SecretsManagerClient::secret_value(std::string_view se
   }
   const nlohmann::json& output = response->output;
   SecretValue value;
-  value.arn = output.value("ARN", "");
-  value.name = output.value("Name", "");
-  value.version_id = output.value("VersionId", "");
+  value.arn = text_member(output, "ARN");
+  value.name = text_member(output, "Name");
+  value.version_id = text_member(output, "VersionId");
   if (const auto text = output.find("SecretString"); text != output.end() && text->is_string()) {
     value.secret_string = text->get<std::string>();
   }

@@ -27,11 +27,19 @@ core::Result<Parameter> SsmClient::parameter(std::string_view name, bool with_de
     return core::fail(std::move(error));
   }
   Parameter parameter;
-  parameter.name = found->value("Name", "");
-  parameter.arn = found->value("ARN", "");
-  parameter.type = found->value("Type", "");
+  // Members of another type read as absent: json::value throws on them, which ended the process
+  // at start-up.
+  const auto text = [&found](const char* member) {
+    const auto at = found->find(member);
+    return at != found->end() && at->is_string() ? at->get<std::string>() : std::string();
+  };
+  parameter.name = text("Name");
+  parameter.arn = text("ARN");
+  parameter.type = text("Type");
   parameter.value = (*found)["Value"].get<std::string>();
-  parameter.version = found->value("Version", std::int64_t{0});
+  const auto version = found->find("Version");
+  parameter.version =
+      version != found->end() && version->is_number_integer() ? version->get<std::int64_t>() : 0;
   return parameter;
 }
 

@@ -235,8 +235,24 @@ Result<std::chrono::system_clock::time_point> parse_iso8601(std::string_view tex
   const auto time_of_day =
       std::chrono::hours(hour) + std::chrono::minutes(minute) + std::chrono::seconds(second);
   const std::chrono::sys_days days{date};
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(days + time_of_day +
-                                                                           fraction - offset);
+  // In seconds no four-digit year overflows; system_clock's nanoseconds only reach the years
+  // 1677 to 2262, and converting a time outside them was signed overflow (found by fuzzing). Such
+  // a time is clamped to the nearest one the clock holds: for an expiration that keeps its
+  // meaning (long expired, or never).
+  const std::chrono::sys_seconds instant = days + time_of_day - offset;
+  constexpr auto kEarliest =
+      std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::duration::min()) +
+      std::chrono::seconds(1);
+  constexpr auto kLatest =
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::duration::max()) -
+      std::chrono::seconds(1);
+  if (instant.time_since_epoch() < kEarliest) {
+    return std::chrono::system_clock::time_point(kEarliest);
+  }
+  if (instant.time_since_epoch() > kLatest) {
+    return std::chrono::system_clock::time_point(kLatest);
+  }
+  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(instant) + fraction;
 }
 
 }  // namespace dispatcher::core::aws

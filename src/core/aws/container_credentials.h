@@ -47,7 +47,9 @@ struct ContainerCredentialsEndpoint {
 [[nodiscard]] Result<Credentials> parse_container_credentials(std::string_view body);
 
 /// Parses an RFC 3339 / ISO 8601 UTC timestamp: "2024-01-01T00:00:00Z", optional fractional
-/// seconds, 'Z' or a numeric offset ("+01:00").
+/// seconds, 'Z' or a numeric offset ("+01:00"). A time outside the years system_clock holds
+/// (about 1678 to 2261; Go's zero time "0001-01-01T00:00:00Z" is one) is clamped to the nearest
+/// one it holds.
 /// Errors: permanent "InvalidTimestamp".
 [[nodiscard]] Result<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 

@@ -181,5 +181,24 @@ TEST(LambdaRuntimeClient, InvocationWithoutRequestIdIsRefused) {
   EXPECT_EQ(next.error().code, "InvalidInvocation");
 }
 
+// Found by tests/fuzz/runtime_invocation_fuzz: a deadline past the year 2262 overflowed the
+// conversion to the clock's nanoseconds (undefined behaviour; an arbitrary deadline, often one
+// long gone, so the invocation was answered at once with everything unfinished).
+TEST(LambdaRuntimeClient, DeadlineTheClockCannotHoldIsRefusedNotOverflowed) {
+  for (const char* deadline : {"15424097706888", "9223372036854775807", "-1"}) {
+    FaultServer server;
+    server.script(nlohmann::json::array(
+        {{{"kind", "ok"},
+          {"body", nlohmann::json::object()},
+          {"headers",
+           {{"Lambda-Runtime-Aws-Request-Id", "r1"}, {"Lambda-Runtime-Deadline-Ms", deadline}}}}}));
+    RuntimeClient client(runtime_api(server));
+    const auto next = client.next();
+    ASSERT_FALSE(next.has_value()) << deadline;
+    EXPECT_EQ(next.error().code, "InvalidInvocation") << deadline;
+    EXPECT_THAT(next.error().message, HasSubstr("Lambda-Runtime-Deadline-Ms"));
+  }
+}
+
 }  // namespace
 }  // namespace dispatcher::adapters::lambda

@@ -127,5 +127,26 @@ TEST(ParseIso8601, RejectsOtherShapes) {
   }
 }
 
+// Found by tests/fuzz/credentials_fuzz: years outside system_clock's nanosecond range overflowed
+// int64 while converting, which is undefined behaviour and gave an arbitrary instant: Go's zero
+// time came out in 2185, an expiration that never comes.
+TEST(ParseIso8601, ClampsYearsOutsideTheClocksRangeInsteadOfOverflowing) {
+  const auto earliest = sys_days{year{1678} / January / 1};
+  const auto latest = sys_days{year{2262} / January / 1};
+  for (const char* text :
+       {"0001-01-01T00:00:00Z", "1097-01-01T00:00:60.999999999-23:59", "1677-09-21T00:12:43Z"}) {
+    const auto parsed = parse_iso8601(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_LT(*parsed, earliest) << text;
+  }
+  for (const char* text : {"2262-04-12T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+    const auto parsed = parse_iso8601(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_GT(*parsed, latest) << text;
+  }
+  EXPECT_LT(parse_iso8601("0001-01-01T00:00:00Z").value(),
+            parse_iso8601("1970-01-01T00:00:00Z").value());
+}
+
 }  // namespace
 }  // namespace dispatcher::core::aws
