@@ -16,7 +16,8 @@ source "$(dirname "$0")/preamble.sh"
 
 say() { echo "deps: $*"; }
 
-sha() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+# Content only: a checkout at another path (a worktree sharing .cache and .venv) gets the same stamp.
+sha() { for f in "$@"; do sha256sum <"$f"; done | sha256sum | cut -d' ' -f1; }
 
 install_apt() {
   local missing=() package status native
