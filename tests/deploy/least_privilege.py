@@ -23,11 +23,16 @@ NOT_CALLED_BY_THE_BINARY: dict[str, str] = {
     # Lambda's event source mapping reads the events table's stream with the function's role and
     # hands the records to the function as the invocation payload. (The standalone runner,
     # `bootstrap run`, calls the Streams API itself, but it is a different deployment.)
+    # GetShardIterator and GetRecords are not listed: the binary calls them too, to read a
+    # given-up range back (redrive), so the operation log must show them.
     "dynamodb:DescribeStream": "event source mapping reads the stream",
-    "dynamodb:GetRecords": "event source mapping reads the stream",
-    "dynamodb:GetShardIterator": "event source mapping reads the stream",
     "dynamodb:ListStreams": "event source mapping reads the stream",
     "sqs:SendMessage": "event source mapping sends a given-up batch to the on-failure queue",
+    # The SQS event source mapping on the on-failure queue polls it and deletes what the
+    # function acknowledged; the function only sees the SQS event.
+    "sqs:ReceiveMessage": "SQS event source mapping polls the on-failure queue",
+    "sqs:DeleteMessage": "SQS event source mapping deletes acknowledged redrive records",
+    "sqs:GetQueueAttributes": "SQS event source mapping reads the on-failure queue's settings",
     "logs:CreateLogStream": "the Lambda runtime ships the function's stdout/stderr",
     "logs:PutLogEvents": "the Lambda runtime ships the function's stdout/stderr",
     # Lambda creates the function's network interfaces in the VPC with the role (VPC only).

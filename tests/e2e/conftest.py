@@ -151,6 +151,8 @@ class Scenario:
             "AWS_ACCESS_KEY_ID": self.aws.access_key,
             "AWS_SECRET_ACCESS_KEY": self.aws.secret_key,
             "AWS_ENDPOINT_URL_DYNAMODB": self.aws.endpoint_url,
+            # Redrive reads given-up ranges back from the stream (DynamoDB Local serves both).
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.aws.endpoint_url,
             "LOG_LEVEL": "debug",
         }
         environment.update(overrides)
