@@ -128,7 +128,10 @@ def test_batches_given_up_while_kafka_is_down_all_reach_kafka_once_it_is_back(
     problems = delivery_problems(scenario.reader.messages(), scenario.store.written,
                                  expected_last, allow_resend=True)
     assert not problems, "\n".join(problems[:40])
-    print(f"delivered {written} of {written}, in order per aggregate; lost 0")
+    messages = scenario.reader.messages()
+    unique = {((m.key or b"").decode(), m.version) for m in messages}
+    print(f"delivered {len(unique)} of {written}, in order per aggregate; lost "
+          f"{written - len(unique)}; re-sent {len(messages) - len(unique)} (suffixes)")
     assert _messages_with(records, "redrive: range read back, doorbells rung")
     assert failure_queues.depth(failure_queues.last_resort_url) == 0, "nothing needs a person"
 
