@@ -43,7 +43,9 @@ core::Result<SweepEnd> sweep_waves(OperatorContext& context, ops::ScanProgress& 
         case ops::SweepAction::kNone:
           break;
         case ops::SweepAction::kSkipHeld:
-          ++tally.skipped_by_reason[core::dispatch::hold_reason_name(status.hold->reason)];
+          if (status.hold) {  // always: only a stored hold is skipped
+            ++tally.skipped_by_reason[core::dispatch::hold_reason_name(status.hold->reason)];
+          }
           hooks.on_action(status, action);
           tally.held.push_back(std::move(status));
           break;

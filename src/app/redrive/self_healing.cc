@@ -351,10 +351,10 @@ core::Result<bool> SelfHealing::save_state(rd::SweepState& state, core::Deadline
        {"revision", "sweep_token", "pass_started_ms", "completed_pass_started_ms"}) {
     request.expression_attribute_names["#" + name] = name;
     if (const auto found = attributes.find(name); found != attributes.end()) {
-      set += ", #" + name + " = :" + name;
+      set.append(", #").append(name).append(" = :").append(name);
       request.expression_attribute_values[":" + name] = found->second;
     } else {
-      remove += (remove.empty() ? " REMOVE #" : ", #") + name;
+      remove.append(remove.empty() ? " REMOVE #" : ", #").append(name);
     }
   }
   request.update_expression = set + remove;

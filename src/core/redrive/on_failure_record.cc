@@ -231,7 +231,7 @@ std::optional<std::string> stream_table_name(std::string_view stream_arn) {
     if (colon == std::string_view::npos) {
       return std::nullopt;
     }
-    fields[index] = stream_arn.substr(position, colon - position);
+    fields.at(index) = stream_arn.substr(position, colon - position);
     position = colon + 1;
   }
   fields[5] = stream_arn.substr(position);

@@ -19,6 +19,20 @@ Error trimmed(const StreamBatchInfo& batch, std::string_view why) {
                                                     batch.shard_id + ": " + std::string(why));
 }
 
+std::string_view unreadable_reason(IteratorStatus status) {
+  switch (status) {
+    case IteratorStatus::kTrimmed:
+      return "past the stream's retention (TrimmedDataAccessException)";
+    case IteratorStatus::kShardNotFound:
+      return "the stream or shard no longer exists (ResourceNotFoundException)";
+    case IteratorStatus::kNotInShard:
+      return "the sequence number is not in the shard (ValidationException)";
+    case IteratorStatus::kOk:
+      break;
+  }
+  return "readable";
+}
+
 }  // namespace
 
 RangeRedrive redrive_range(StreamRangeReader& reader, dispatch::EventStore& store,
@@ -34,12 +48,7 @@ RangeRedrive redrive_range(StreamRangeReader& reader, dispatch::EventStore& stor
   }
   if (iterator->status != IteratorStatus::kOk) {
     result.outcome = RangeOutcome::kTrimmed;
-    result.error = trimmed(
-        batch, iterator->status == IteratorStatus::kTrimmed
-                   ? "past the stream's retention (TrimmedDataAccessException)"
-                   : (iterator->status == IteratorStatus::kShardNotFound
-                          ? "the stream or shard no longer exists (ResourceNotFoundException)"
-                          : "the sequence number is not in the shard (ValidationException)"));
+    result.error = trimmed(batch, unreadable_reason(iterator->status));
     return result;
   }
   std::string current = std::move(iterator->iterator);
@@ -101,16 +110,16 @@ RangeRedrive redrive_range(StreamRangeReader& reader, dispatch::EventStore& stor
         result.rung.push_back(record.aggregate_id);
       }
     }
-    if (page->last_sequence_number) {
-      if (compare_sequence_numbers(*page->last_sequence_number, batch.end_sequence_number) >= 0) {
+    if (const auto& last = page->last_sequence_number; last.has_value()) {
+      if (compare_sequence_numbers(*last, batch.end_sequence_number) >= 0) {
         reached_end = true;
       }
-      last_seen = page->last_sequence_number;
+      last_seen = last;
     }
-    if (!page->next_iterator) {
-      reached_end = true;  // the shard is closed and read to its end
+    if (auto& next = page->next_iterator; next.has_value()) {
+      current = std::move(*next);
     } else {
-      current = std::move(*page->next_iterator);
+      reached_end = true;  // the shard is closed and read to its end
     }
   }
   std::vector<dispatch::MarkerWrite> markers;
