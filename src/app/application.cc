@@ -11,11 +11,13 @@
 #include "adapters/kafka/kafka_publisher.h"
 #include "app/aws_environment.h"
 #include "app/kafka_security.h"
+#include "app/redrive/self_healing.h"
 #include "app/startup_configuration.h"
 #include "core/aws/endpoints.h"
 #include "core/dispatch/stream_event_parser.h"
 #include "core/observability/metrics.h"
 #include "core/observability/report_log.h"
+#include "core/redrive/invocation_kind.h"
 #include "core/retry/retry_policy.h"
 
 namespace dispatcher::app {
@@ -30,6 +32,8 @@ class Components {
   std::unique_ptr<adapters::event_store::DynamoDbEventStore> event_store;
   std::unique_ptr<adapters::kafka::KafkaPublisher> publisher;
   std::unique_ptr<core::dispatch::Dispatcher> dispatcher;
+  /// The on-failure queue and scheduled sweep payloads (app/redrive).
+  std::unique_ptr<redrive::SelfHealing> self_healing;
 };
 
 namespace {
@@ -94,8 +98,7 @@ core::Result<std::unique_ptr<Application>> Application::create(
   if (!dynamodb_json) {
     return core::fail(std::move(dynamodb_json.error()));
   }
-  components->dynamodb =
-      std::make_shared<adapters::dynamodb::DynamoDbClient>(std::move(*dynamodb_json));
+  components->dynamodb = std::make_shared<adapters::dynamodb::DynamoDbClient>(*dynamodb_json);
   components->event_store = std::make_unique<adapters::event_store::DynamoDbEventStore>(
       components->dynamodb,
       adapters::event_store::EventStoreTables{
@@ -128,6 +131,15 @@ core::Result<std::unique_ptr<Application>> Application::create(
       *components->event_store, *components->publisher, *components->clock,
       dispatcher_options(components->settings));
 
+  auto streams_json =
+      components->aws->json_client(adapters::aws::kDynamoDbStreamsService, "streams.dynamodb");
+  if (!streams_json) {
+    return core::fail(std::move(streams_json.error()));
+  }
+  components->self_healing = std::make_unique<redrive::SelfHealing>(
+      components->settings, components->clock, logger, *components->event_store,
+      std::move(*dynamodb_json), std::move(*streams_json));
+
   logger.info("dispatcher ready",
               {{"events_table", components->settings.events_table_name},
                {"offsets_table", components->settings.offsets_table_name},
@@ -147,6 +159,15 @@ core::Result<std::string> Application::handle(std::string_view event_json,
 
 core::Result<std::string> Application::handle(std::string_view event_json,
                                               core::TimeBudget budget) {
+  // One function, three payloads: the stream, the on-failure queue, the scheduled sweep.
+  switch (core::redrive::detect_invocation_kind(event_json)) {
+    case core::redrive::InvocationKind::kSqs:
+      return components_->self_healing->handle_sqs(event_json, budget);
+    case core::redrive::InvocationKind::kSweep:
+      return components_->self_healing->handle_sweep(event_json, budget);
+    case core::redrive::InvocationKind::kDynamoDbStream:
+      break;
+  }
   const core::Clock& clock = *components_->clock;
   const auto started = clock.now();
   auto batch = core::dispatch::parse_stream_event(event_json);

@@ -103,3 +103,45 @@ def test_alarms_watch_the_metrics_the_dispatcher_emits(template):
     environment = template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
     assert environment["POWERTOOLS_METRICS_NAMESPACE"] == {"Ref": "MetricsNamespace"}
     assert environment["POWERTOOLS_SERVICE_NAME"] == {"Ref": "ServiceName"}
+
+
+# ------------------------------------------------------------------------------- self-healing
+def test_the_function_redrives_its_own_on_failure_queue(template, function):
+    queues = [e["Properties"] for e in function["Events"].values() if e["Type"] == "SQS"]
+    assert len(queues) == 1, "one SQS event source: the on-failure queue"
+    assert queues[0]["Queue"] == {"Fn::GetAtt": ["FailureQueue", "Arn"]}
+    assert queues[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    failure_queue = template["Resources"]["FailureQueue"]["Properties"]
+    assert failure_queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["LastResortQueue", "Arn"]}
+    assert failure_queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "RedriveMaxReceiveCount"}
+    # Lambda refuses an SQS event source whose queue hides messages for less than the timeout.
+    assert template["Parameters"]["RedriveVisibilityTimeout"]["Default"] >= \
+        template["Parameters"]["Timeout"]["Default"]
+
+
+def test_alarms_watch_the_queues_and_the_redrive_metrics(template):
+    alarms = [r["Properties"] for r in template["Resources"].values()
+              if r["Type"] == "AWS::CloudWatch::Alarm"]
+    by_queue = {(a["MetricName"], a["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
+                for a in alarms if a["Namespace"] == "AWS/SQS"}
+    assert by_queue == {("ApproximateAgeOfOldestMessage", "FailureQueue"),
+                        ("ApproximateNumberOfMessagesVisible", "LastResortQueue")}
+    metrics_source = (REPO / "src/core/observability/metrics.cc").read_text()
+    redrive = {a["MetricName"]: a for a in alarms if a["MetricName"].startswith("Redrive")}
+    assert redrive.keys() == {"RedriveFailures", "RedriveRangesTrimmed"}
+    for name, alarm in redrive.items():
+        assert f'"{name}"' in metrics_source, f"{name} is not a metric the dispatcher emits"
+        assert alarm["Namespace"] == {"Ref": "MetricsNamespace"}
+
+
+def test_the_optional_schedule_sends_a_sweep_payload(template):
+    rule = template["Resources"]["SweepScheduleRule"]
+    assert rule["Condition"] == "HasSweepSchedule"
+    assert template["Resources"]["SweepSchedulePermission"]["Condition"] == "HasSweepSchedule"
+    target = rule["Properties"]["Targets"][0]
+    assert target["Arn"] == {"Fn::GetAtt": ["Function", "Arn"]}
+    text = target["Input"]["Fn::Sub"]
+    import json
+    payload = json.loads(text.replace("${SweepRate}", "50").replace("${SweepPageSize}", "500"))
+    assert payload == {"sweep": {"rate": 50, "pageSize": 500}}

@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from esm import AwsTarget, MappedFunction, MappingSettings  # noqa: E402
-from support import eventstore, kafka  # noqa: E402
+from support import eventstore, kafka, queues  # noqa: E402
 
 REGION = "us-east-1"
 # DynamoDB Local runs with -sharedDb, so these only need to be well-formed.
@@ -76,6 +76,15 @@ def aws(stack) -> AwsTarget:
 @pytest.fixture(scope="session")
 def dynamodb(aws):
     return aws.client("dynamodb")
+
+
+@pytest.fixture
+def failure_queues(request):
+    """An on-failure queue with a redrive policy to a last-resort queue, on moto (deleted after)."""
+    client = queues.sqs_client(_required("STACK_MOTO_ENDPOINT"), REGION)
+    made = queues.create_failure_queues(client, f"e2e-{request.node.name}"[:40])
+    yield made
+    made.delete()
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +151,8 @@ class Scenario:
             "AWS_ACCESS_KEY_ID": self.aws.access_key,
             "AWS_SECRET_ACCESS_KEY": self.aws.secret_key,
             "AWS_ENDPOINT_URL_DYNAMODB": self.aws.endpoint_url,
+            # Redrive reads given-up ranges back from the stream (DynamoDB Local serves both).
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.aws.endpoint_url,
             "LOG_LEVEL": "debug",
         }
         environment.update(overrides)
@@ -150,7 +161,8 @@ class Scenario:
     @contextmanager
     def mapped(self, command: list[str], *, environment: dict[str, str] | None = None,
                settings: MappingSettings | None = None, pool_size: int = 2,
-               start_mapping: bool = True, label: str = "esm", function_timeout: int = 60):
+               start_mapping: bool = True, label: str = "esm", function_timeout: int = 60,
+               sqs_source: tuple | None = None):
         """The function behind an event source mapping on the events table's stream."""
         log_dir = self.tmp_path / label
         environment = dict(environment or self.function_environment())
@@ -163,7 +175,8 @@ class Scenario:
                                 aws=self.aws, table_name=self.events_table, log_dir=log_dir,
                                 settings=settings, pool_size=pool_size,
                                 function_timeout=function_timeout,
-                                rie=self.stack["STACK_RIE"], start_mapping=start_mapping)
+                                rie=self.stack["STACK_RIE"], start_mapping=start_mapping,
+                                sqs_source=sqs_source)
         self.request.node.e2e_logs.extend([mapped.esm_log_path, mapped.function_log_path])
         with mapped:
             yield mapped

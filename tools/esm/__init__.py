@@ -5,9 +5,12 @@ table's stream the way Lambda does (batches per shard, shard lineage, ReportBatc
 checkpointing, bounded retries). See tools/esm/README.md.
 """
 
+from .destination import OnFailureSqs, on_failure_record
 from .function import FunctionPool, InvokeResult, LambdaFunction
 from .harness import AwsTarget, MappedFunction
 from .mapping import EventSourceMapping, MappingSettings, MappingStats, evaluate
+from .sqs_source import SqsEventSource, SqsSourceSettings, acknowledged
 
 __all__ = ["AwsTarget", "EventSourceMapping", "FunctionPool", "InvokeResult", "LambdaFunction",
-           "MappedFunction", "MappingSettings", "MappingStats", "evaluate"]
+           "MappedFunction", "MappingSettings", "MappingStats", "OnFailureSqs", "SqsEventSource",
+           "SqsSourceSettings", "acknowledged", "evaluate", "on_failure_record"]

@@ -13,6 +13,7 @@ import boto3
 from . import stream as streams
 from .function import FunctionPool
 from .mapping import EventSourceMapping, MappingSettings
+from .sqs_source import SqsEventSource
 
 _instances = itertools.count()
 
@@ -56,7 +57,9 @@ class MappedFunction:
     def __init__(self, *, command: list[str], environment: dict[str, str], aws: AwsTarget,
                  table_name: str, log_dir: Path, settings: MappingSettings | None = None,
                  pool_size: int = 2, function_timeout: int = 60, rie: str | None = None,
-                 start_mapping: bool = True):
+                 start_mapping: bool = True, sqs_source: tuple | None = None):
+        """`sqs_source`: (SQS client, queue URL, SqsSourceSettings) to also run an SQS event
+        source mapping (the on-failure queue) on the same function, started with the mapping."""
         log_dir = Path(log_dir)
         log_dir.mkdir(parents=True, exist_ok=True)
         self.esm_log_path = log_dir / "esm.log"
@@ -70,6 +73,11 @@ class MappedFunction:
         self.mapping = EventSourceMapping(self.streams_client, self.stream_arn,
                                           self._invoke, settings, self.log)
         self._start_mapping = start_mapping
+        self.sqs_source: SqsEventSource | None = None
+        if sqs_source is not None:
+            client, queue_url, sqs_settings = sqs_source
+            self.sqs_source = SqsEventSource(client, queue_url, self._invoke, sqs_settings,
+                                             self.log)
 
     def _invoke(self, event: dict):
         return self.pool.invoke(event)
@@ -86,10 +94,14 @@ class MappedFunction:
         self.pool.start()
         if self._start_mapping:
             self.mapping.start()
+            if self.sqs_source is not None:
+                self.sqs_source.start()
         return self
 
     def stop(self) -> None:
         try:
+            if self.sqs_source is not None:
+                self.sqs_source.stop()
             self.mapping.stop()
         finally:
             self.pool.stop()

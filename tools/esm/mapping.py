@@ -9,8 +9,13 @@ Per shard (one thread each, one batch in flight per shard, like Lambda):
   * batchItemFailures: checkpoint just before the lowest failed sequence number and retry from it;
   * function error, invalid response, or an itemIdentifier that is null, empty or not in the
     batch: retry the whole batch;
-  * after `maximum_retry_attempts` retries the batch is discarded (counted, logged as ERROR),
-    as Lambda does with a bounded MaximumRetryAttempts.
+  * after `maximum_retry_attempts` retries the rest of the batch is given up (counted, logged as
+    DISCARD) and, with an on-failure destination, its range is sent there as Lambda's invocation
+    record (destination.py), condition RetryAttemptsExhausted;
+  * records older than `maximum_record_age_seconds` are given up before an invocation (condition
+    RecordAgeExceeded);
+  * with `bisect_batch_on_function_error`, a function error splits the batch in two and retries
+    the first half, without using a retry (partial batch responses are not bisected).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Callable
 import botocore.exceptions
 
 from . import stream as streams
+from .destination import DEFAULT_FUNCTION_ARN, arrival, on_failure_record
 from .function import InvokeResult
 
 
@@ -38,6 +44,9 @@ class MappingSettings:
     describe_interval_seconds: float = 1.0
     batching_window_seconds: float = 0.0  # MaximumBatchingWindowInSeconds
     report_batch_item_failures: bool = True
+    maximum_record_age_seconds: int = -1  # MaximumRecordAgeInSeconds; -1: no limit
+    bisect_batch_on_function_error: bool = False  # BisectBatchOnFunctionError
+    on_failure: object | None = None  # DestinationConfig.OnFailure (destination.OnFailureSqs)
 
 
 @dataclass
@@ -49,7 +58,10 @@ class MappingStats:
     partial_failures: int = 0
     function_errors: int = 0
     contract_violations: int = 0  # responses Lambda treats as a failure of the whole batch
-    discarded_records: int = 0
+    discarded_records: int = 0  # given up on: retries used up or too old
+    expired_records: int = 0  # of which older than maximum_record_age_seconds
+    on_failure_records: int = 0  # invocation records sent to the on-failure destination
+    bisections: int = 0
     shards_started: int = 0
     shards_finished: int = 0
     read_errors: int = 0
@@ -243,6 +255,48 @@ class EventSourceMapping:
                 self._stop.wait(self._backoff(attempt))
         return None
 
+    def _expired_prefix(self, buffer: list[dict]) -> int:
+        """How many leading records are older than MaximumRecordAgeInSeconds."""
+        limit = self.settings.maximum_record_age_seconds
+        if limit < 0:
+            return 0
+        oldest_allowed = time.time() - limit
+        count = 0
+        for record in buffer[:self.settings.batch_size]:
+            created = arrival(record)
+            if created is None or created >= oldest_allowed:
+                break
+            count += 1
+        return count
+
+    def _give_up(self, shard_id: str, records: list[dict], condition: str, attempts: int,
+                 result: InvokeResult | None) -> None:
+        """Lambda discards `records` and sends their range to the on-failure destination."""
+        if not records:
+            return
+        with self._lock:
+            self.stats.discarded_records += len(records)
+            self.checkpoints[shard_id] = streams.sequence_number(records[-1])
+        first, last = streams.sequence_number(records[0]), streams.sequence_number(records[-1])
+        self.log.error("DISCARD %d records of shard %s (%s..%s): %s after %d invocation(s)",
+                       len(records), shard_id, first, last, condition, attempts)
+        destination = self.settings.on_failure
+        if destination is None:
+            return
+        document = on_failure_record(
+            shard_id=shard_id, records=records, stream_arn=self.stream_arn, condition=condition,
+            invoke_count=attempts, function_error=bool(result and result.function_error),
+            function_arn=getattr(destination, "function_arn", DEFAULT_FUNCTION_ARN),
+            status_code=result.status if result is not None and result.status else 200)
+        try:
+            destination.send(document)
+        except Exception as error:  # noqa: BLE001 - Lambda keeps going; the harness must say so
+            self.log.error("on-failure destination refused the record: %s", error)
+            raise
+        with self._lock:
+            self.stats.on_failure_records += 1
+        self.log.warning("ON-FAILURE %s %s..%s n=%d sent", condition, first, last, len(records))
+
     def _run_shard(self, shard: streams.Shard, position: str) -> None:
         try:
             self._process_shard(shard, position)
@@ -259,6 +313,8 @@ class EventSourceMapping:
         attempts = 0
         read_errors = 0
         window_start: float | None = None
+        cap: int | None = None  # batch size while a failed batch is bisected
+        bisect_end: str | None = None  # the last record of the batch that was bisected
         while not self._stop.is_set():
             if iterator is not None and len(buffer) < settings.batch_size:
                 try:
@@ -304,7 +360,17 @@ class EventSourceMapping:
                     continue
             window_start = None
 
-            batch = buffer[:settings.batch_size]
+            expired = self._expired_prefix(buffer)
+            if expired:
+                self._give_up(shard_id, buffer[:expired], "RecordAgeExceeded", attempts, None)
+                buffer = buffer[expired:]
+                with self._lock:
+                    self.stats.expired_records += expired
+                    self._buffered[shard_id] = len(buffer)
+                attempts = 0
+                continue
+
+            batch = buffer[:cap if cap is not None else settings.batch_size]
             with self._lock:
                 self._in_flight += 1
                 self.stats.invocations += 1
@@ -323,12 +389,28 @@ class EventSourceMapping:
             if outcome.kind == "success":
                 buffer = buffer[len(batch):]
                 attempts = 0
+                if bisect_end is not None and int(last) >= int(bisect_end):
+                    cap, bisect_end = None, None
                 with self._lock:
                     self.stats.successes += 1
                     self.stats.records_checkpointed += len(batch)
                     self.checkpoints[shard_id] = last
                     self._buffered[shard_id] = len(buffer)
                 self.log.info("ok %s", summary)
+                continue
+
+            if (outcome.kind == "error" and settings.bisect_batch_on_function_error
+                    and len(batch) > 1):
+                # Lambda splits the batch and retries the halves; splitting uses no retry.
+                cap = (len(batch) + 1) // 2
+                bisect_end = bisect_end or last
+                with self._lock:
+                    self.stats.function_errors += 1
+                    if outcome.contract_violation:
+                        self.stats.contract_violations += 1
+                    self.stats.bisections += 1
+                self.log.warning("error %s: %s; bisect to %d", summary, outcome.reason, cap)
+                self._stop.wait(settings.backoff_initial_seconds)
                 continue
 
             attempts += 1
@@ -348,14 +430,15 @@ class EventSourceMapping:
             remaining = len(batch) - (outcome.retry_from if outcome.kind == "partial" else 0)
             level = logging.ERROR if outcome.contract_violation else logging.WARNING
             if 0 <= settings.maximum_retry_attempts < attempts:
+                self.log.log(level, "%s %s: %s", outcome.kind, summary, outcome.reason)
+                self._give_up(shard_id, buffer[:remaining], "RetryAttemptsExhausted", attempts,
+                              result)
                 buffer = buffer[remaining:]
                 with self._lock:
-                    self.stats.discarded_records += remaining
                     self._buffered[shard_id] = len(buffer)
-                self.log.log(level, "%s %s: %s", outcome.kind, summary, outcome.reason)
-                self.log.error("DISCARD %d records of shard %s after %d retries", remaining,
-                               shard_id, attempts - 1)
                 attempts = 0
+                if bisect_end is not None and int(last) >= int(bisect_end):
+                    cap, bisect_end = None, None
                 continue
             delay = self._backoff(attempts)
             self.log.log(level, "%s %s: %s; retry %d from index %d in %.2fs", outcome.kind,

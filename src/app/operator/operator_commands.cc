@@ -21,6 +21,7 @@
 
 #include "app/operator/audit_command.h"
 #include "app/operator/operator_context.h"
+#include "app/operator/sweep_waves.h"
 #include "core/operator/command_arguments.h"
 #include "core/operator/status_report.h"
 #include "core/operator/sweep_plan.h"
@@ -768,66 +769,50 @@ int run_sweep(const CommandArguments& arguments, const core::config::Environment
   }
   ops::RatePacer pacer(rate->value_or(kDefaultSweepRate));
   const std::string trigger = trigger_for("sweep", ctx);
-  std::vector<std::string> rang;
-  std::vector<ops::AggregateStatus> held;  ///< stored holds, skipped
-  std::size_t derived_holds = 0;           ///< rung so that the dispatcher stores them
-  std::map<std::string, std::size_t> skipped_by_reason;
-  std::size_t aggregates = 0;
-  std::size_t items = 0;
+  SweepTally tally;
   ProgressLine progress_line(console, "sweep", ctx.clock());
   const bool json = arguments.has("--json");
-  while (!progress.done()) {
-    auto wave = ctx.scan_wave(progress, folds, *page_size, ctx.deadline_in(kCommandTime));
-    if (!wave) {
-      return command_error(console, "sweep", wave.error());
+  SweepWaveHooks hooks;
+  hooks.deadline = [&ctx] { return ctx.deadline_in(kCommandTime); };
+  hooks.wait = [](std::chrono::steady_clock::duration wait) {
+    std::this_thread::sleep_for(wait);
+    return true;
+  };
+  hooks.on_action = [&](const ops::AggregateStatus& status, ops::SweepAction action) {
+    if (json) {
+      return;
     }
-    items += wave->items;
-    aggregates += wave->aggregates.size();
-    auto statuses = ctx.inspect(wave->aggregates, ctx.deadline_in(kCommandTime));
-    if (!statuses) {
-      return command_error(console, "sweep", statuses.error());
+    if (action == ops::SweepAction::kSkipHeld) {
+      console.out << "skip  " << ops::hold_line(status) << "\n";
+      return;
     }
-    for (auto& status : *statuses) {
-      switch (ops::sweep_action(status)) {
-        case ops::SweepAction::kNone:
-          break;
-        case ops::SweepAction::kSkipHeld:
-          if (!json) {
-            console.out << "skip  " << ops::hold_line(status) << "\n";
-          }
-          ++skipped_by_reason[core::dispatch::hold_reason_name(status.hold->reason)];
-          held.push_back(std::move(status));
-          break;
-        case ops::SweepAction::kRing:
-          if (!dry_run) {
-            std::this_thread::sleep_for(pacer.take(std::chrono::steady_clock::now()));
-            if (auto rung = ring(ctx, status.id, trigger); !rung) {
-              return command_error(console, "sweep", rung.error());
-            }
-          }
-          if (!json) {
-            console.out << (dry_run ? "would ring " : "rang  ") << status.id << " (lag "
-                        << status.lag << ", offset " << version_text(status.offset) << ", head "
-                        << version_text(status.head_version) << ")";
-            if (status.hold) {
-              console.out << "; " << ops::hold_line(status);
-            }
-            console.out << "\n";
-          }
-          if (status.hold) {
-            ++derived_holds;
-          }
-          rang.push_back(status.id);
-          break;
-      }
+    console.out << (dry_run ? "would ring " : "rang  ") << status.id << " (lag " << status.lag
+                << ", offset " << version_text(status.offset) << ", head "
+                << version_text(status.head_version) << ")";
+    if (status.hold) {
+      console.out << "; " << ops::hold_line(status);
     }
+    console.out << "\n";
+  };
+  hooks.after_wave = [&](const ops::ScanProgress& position) -> core::Status {
     if (!token_path.empty() && !dry_run) {
-      if (auto saved = save_token(token_path, progress); !saved) {
-        return command_error(console, "sweep", saved.error());
+      if (auto saved = save_token(token_path, position); !saved) {
+        return saved;
       }
     }
-    progress_line.update(items, aggregates, rang.size());
+    progress_line.update(tally.items, tally.aggregates, tally.rang.size());
+    return {};
+  };
+  if (auto swept =
+          sweep_waves(ctx, progress, folds, trigger, dry_run, *page_size, pacer, tally, hooks);
+      !swept) {
+    return command_error(console, "sweep", swept.error());
   }
+  const auto& rang = tally.rang;
+  const auto& held = tally.held;
+  const std::size_t derived_holds = tally.derived_holds;
+  const auto& skipped_by_reason = tally.skipped_by_reason;
+  const std::size_t aggregates = tally.aggregates;
   if (!token_path.empty() && !dry_run) {
     std::error_code ignored;
     std::filesystem::remove(token_path, ignored);

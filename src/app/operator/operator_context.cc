@@ -55,6 +55,26 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
   return context;
 }
 
+std::unique_ptr<OperatorContext> OperatorContext::attach(
+    core::config::Settings settings, std::shared_ptr<const core::Clock> clock,
+    std::shared_ptr<adapters::aws::JsonClient> dynamodb_json) {
+  std::unique_ptr<OperatorContext> context(
+      new OperatorContext());  // NOLINT(cppcoreguidelines-owning-memory): private constructor
+  context->clock_ = std::move(clock);
+  context->settings_ = std::move(settings);
+  context->json_ = std::move(dynamodb_json);
+  context->dynamodb_ = std::make_shared<adapters::dynamodb::DynamoDbClient>(context->json_);
+  context->event_store_ = std::make_unique<adapters::event_store::DynamoDbEventStore>(
+      context->dynamodb_,
+      adapters::event_store::EventStoreTables{
+          .events_table = context->settings_.events_table_name,
+          .offsets_table = context->settings_.offsets_table_name},
+      context->clock_);
+  context->planner_.emplace(
+      core::dispatch::make_run_planner(dispatcher_options(context->settings_)));
+  return context;
+}
+
 core::Deadline OperatorContext::deadline_in(std::chrono::seconds seconds) const {
   return clock_->now() + seconds;
 }

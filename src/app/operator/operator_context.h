@@ -41,6 +41,12 @@ class OperatorContext {
   [[nodiscard]] static core::Result<std::unique_ptr<OperatorContext>> create(
       core::config::Environment environment);
 
+  /// For the function's own sweeps: the context over clients the Application already made (no
+  /// second configuration read). `dynamodb_json`: a JsonClient for aws::kDynamoDbService.
+  [[nodiscard]] static std::unique_ptr<OperatorContext> attach(
+      core::config::Settings settings, std::shared_ptr<const core::Clock> clock,
+      std::shared_ptr<adapters::aws::JsonClient> dynamodb_json);
+
   [[nodiscard]] const core::config::Settings& settings() const noexcept { return settings_; }
   [[nodiscard]] const core::Clock& clock() const noexcept { return *clock_; }
   [[nodiscard]] adapters::dynamodb::DynamoDbClient& dynamodb() noexcept { return *dynamodb_; }

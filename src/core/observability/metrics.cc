@@ -117,6 +117,21 @@ nlohmann::json invocation_metrics(const dispatch::DispatchReport& report,
   return std::move(document).finish(context);
 }
 
+nlohmann::json self_healing_metrics(const redrive::RedriveReport& report,
+                                    const MetricsContext& context) {
+  MetricsDocument document;
+  document.add_count("RedriveRecords", report.records);
+  document.add_count("RedriveRangesRung", report.ranges_rung);
+  document.add_count("RedriveAggregatesRung", report.aggregates_rung);
+  document.add_count("RedriveRangesTrimmed", report.ranges_trimmed);
+  document.add_count("RedriveFailures", report.failures);
+  document.add_count("SweepAggregatesRung", report.sweep_aggregates_rung);
+  document.add_count("SweepWaves", report.sweep_waves);
+  document.add_count("SweepPassesCompleted", report.sweep_passes_completed);
+  document.add_milliseconds("InvocationDuration", milliseconds(context.invocation_duration));
+  return std::move(document).finish(context);
+}
+
 std::string to_emf_line(const nlohmann::json& document) {
   return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dispatch/dispatcher.h"
+#include "core/redrive/redrive_report.h"
 
 namespace dispatcher::core::observability {
 
@@ -35,6 +36,13 @@ struct MetricsContext {
 /// over the invocations that ran it). Pure; never fails.
 [[nodiscard]] nlohmann::json invocation_metrics(const dispatch::DispatchReport& report,
                                                 const MetricsContext& context);
+
+/// The EMF document of a self-healing invocation (on-failure queue or scheduled sweep), in the
+/// same namespace and dimension (Count): RedriveRecords, RedriveRangesRung, RedriveAggregatesRung,
+/// RedriveRangesTrimmed, RedriveFailures, SweepAggregatesRung, SweepWaves, SweepPassesCompleted;
+/// InvocationDuration (Milliseconds). Pure; never fails.
+[[nodiscard]] nlohmann::json self_healing_metrics(const redrive::RedriveReport& report,
+                                                  const MetricsContext& context);
 
 /// The document as one line (no newline), invalid UTF-8 in names replaced rather than thrown.
 [[nodiscard]] std::string to_emf_line(const nlohmann::json& document);
