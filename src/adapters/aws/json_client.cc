@@ -144,8 +144,17 @@ Error make_error(const JsonService& service, std::string_view operation, ErrorKi
 
 /// The one place where an HTTP outcome of a JSON-protocol call becomes a value or a classified
 /// error.
+/// Whether `body` can be a JSON object at all: its first and last non-blank characters are braces.
+/// The cheap check of a raw_output call, whose body the caller parses.
+bool looks_like_json_object(std::string_view body) {
+  constexpr std::string_view kBlank = " \t\r\n";
+  const auto first = body.find_first_not_of(kBlank);
+  const auto last = body.find_last_not_of(kBlank);
+  return first != std::string_view::npos && body[first] == '{' && body[last] == '}';
+}
+
 core::Result<JsonResponse> interpret(const JsonService& service, std::string_view operation,
-                                     core::Result<http::Response>& outcome) {
+                                     core::Result<http::Response>& outcome, bool raw_output) {
   if (!outcome.has_value()) {
     Error error = std::move(outcome.error());
     error.service = std::string(service.name);
@@ -165,6 +174,18 @@ core::Result<JsonResponse> interpret(const JsonService& service, std::string_vie
                                      std::move(request_id)));
       }
     }
+  }
+
+  if (raw_output && status >= 200 && status < 300) {
+    if (!looks_like_json_object(response.body)) {
+      return core::fail(make_error(service, operation, ErrorKind::kRetryable, "InvalidResponseBody",
+                                   "the response body is not a JSON object (" +
+                                       std::to_string(response.body.size()) + " bytes)",
+                                   status, std::move(request_id)));
+    }
+    return JsonResponse{.output = nlohmann::json::object(),
+                        .body = std::move(response.body),
+                        .request_id = std::move(request_id)};
   }
 
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
@@ -293,7 +314,7 @@ std::vector<core::Result<JsonResponse>> JsonClient::call_all(std::span<const Jso
     std::chrono::milliseconds wait{0};
     for (std::size_t k = 0; k < pending.size(); ++k) {
       const std::size_t i = pending[k];
-      auto outcome = interpret(service_, calls[i].operation, responses[k]);
+      auto outcome = interpret(service_, calls[i].operation, responses[k], calls[i].raw_output);
       if (outcome.has_value()) {
         outcome->attempts = states[i].attempts();
         retry_policy_->on_success(states[i]);

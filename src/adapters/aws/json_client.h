@@ -77,10 +77,16 @@ struct JsonClientOptions {
 struct JsonCall {
   std::string operation;  ///< "Query", "GetSecretValue", ...
   nlohmann::json input;   ///< the request body
+  /// Hand a successful response's body over as text (JsonResponse::body) instead of parsing it
+  /// into `output`, for callers that decode large bodies themselves (simdjson). The body is still
+  /// checksummed, and one that is plainly not a JSON object (empty, HTML, cut short) is still the
+  /// retryable "InvalidResponseBody". Error responses are parsed as always.
+  bool raw_output = false;
 };
 
 struct JsonResponse {
-  nlohmann::json output;   ///< the parsed response body ({} for an empty body)
+  nlohmann::json output;   ///< the parsed response body ({} for an empty body or a raw_output call)
+  std::string body;        ///< the response body, for a raw_output call
   std::string request_id;  ///< x-amzn-RequestId, when sent
   int attempts = 1;        ///< attempts made, including the successful one
 };

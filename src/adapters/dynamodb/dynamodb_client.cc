@@ -1,12 +1,14 @@
 #include "adapters/dynamodb/dynamodb_client.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
 #include "core/dynamodb/json_codec.h"
+#include "core/dynamodb/json_text_decoder.h"
 
 namespace dispatcher::adapters::dynamodb {
 namespace {
@@ -330,6 +332,26 @@ json query_input(const QueryRequest& request, std::optional<int> limit,
   return input;
 }
 
+core::Result<QueryPage> query_page(const json& output);
+
+/// The page in a raw_output Query response: the clean case straight from the text with simdjson;
+/// anything else through nlohmann and query_page, whose errors are the contract.
+core::Result<QueryPage> query_page(aws::JsonResponse& response) {
+  if (auto decoded = core::dynamodb::decode_query_output(response.body)) {
+    return QueryPage{.items = std::move(decoded->items),
+                     .last_evaluated_key = std::move(decoded->last_evaluated_key)};
+  }
+  const json output = json::parse(response.body, nullptr, false);
+  if (!output.is_object()) {
+    Error error = with_service(core::retryable_error(
+        "InvalidResponseBody", "Query: the response body is not a JSON object (" +
+                                   std::to_string(response.body.size()) + " bytes)"));
+    error.request_id = response.request_id;
+    return core::fail(std::move(error));
+  }
+  return query_page(output);
+}
+
 core::Result<QueryPage> query_page(const json& output) {
   const auto items = output.find("Items");
   if (items == output.end()) {
@@ -350,12 +372,15 @@ core::Result<QueryPage> query_page(const json& output) {
 
 core::Result<QueryPage> DynamoDbClient::query(const QueryRequest& request,
                                               core::Deadline deadline) {
-  auto response = json_->call(
-      "Query", query_input(request, request.limit, request.exclusive_start_key), deadline);
-  if (!response) {
-    return core::fail(std::move(response.error()));
+  const std::array<aws::JsonCall, 1> calls{aws::JsonCall{
+      .operation = "Query",
+      .input = query_input(request, request.limit, request.exclusive_start_key),
+      .raw_output = true}};
+  auto responses = json_->call_all(calls, deadline);
+  if (!responses.front()) {
+    return core::fail(std::move(responses.front().error()));
   }
-  return query_page(response->output);
+  return query_page(*responses.front());
 }
 
 std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
@@ -414,7 +439,8 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
       calls.push_back(
           {.operation = "Query",
            .input = query_input(requests[i], limited ? std::optional(limit) : std::nullopt,
-                                next_keys[i])});
+                                next_keys[i]),
+           .raw_output = true});
     }
     auto responses = json_->call_all(calls, deadline);
     std::vector<std::size_t> unfinished = std::move(waiting);
@@ -424,7 +450,7 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
         errors[i] = std::move(responses[k].error());
         continue;
       }
-      auto page = query_page(responses[k]->output);
+      auto page = query_page(*responses[k]);
       if (!page) {
         errors[i] = std::move(page.error());
         continue;
@@ -517,7 +543,8 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
       }
       add_expressions(table_request, request.expression_attribute_names, {});
       calls.push_back({.operation = "BatchGetItem",
-                       .input = {{"RequestItems", {{request.table_name, table_request}}}}});
+                       .input = {{"RequestItems", {{request.table_name, table_request}}}},
+                       .raw_output = true});
     }
 
     auto responses = json_->call_all(calls, deadline);
@@ -530,7 +557,6 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
         }
         continue;
       }
-      const json& output = responses[c]->output;
       std::unordered_map<std::string, std::size_t> chunk_index;
       for (const std::size_t u : chunk) {
         chunk_index.emplace(canonical_item(*unique_keys[u]), u);
@@ -539,37 +565,56 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
       const Item& key_shape = *unique_keys[chunk.front()];
 
       std::optional<Error> chunk_error;
-      if (const auto tables = output.find("Responses"); tables != output.end()) {
-        if (const auto items = tables->find(request.table_name); items != tables->end()) {
-          auto decoded = decode_items(*items, "BatchGetItem");
-          if (!decoded) {
-            chunk_error = std::move(decoded.error());
+      bool unmatched = false;
+      std::vector<std::size_t> unprocessed;
+      const auto accept_items = [&](std::vector<Item>& items) {
+        for (auto& item : items) {
+          const auto found = chunk_index.find(canonical_key_of(item, key_shape));
+          if (found != chunk_index.end()) {
+            answers[found->second] = std::optional<Item>(std::move(item));
+          }
+        }
+      };
+      const auto accept_unprocessed = [&](const std::vector<Item>& keys) {
+        for (const auto& key : keys) {
+          const auto found = chunk_index.find(canonical_item(key));
+          if (found == chunk_index.end()) {
+            unmatched = true;
           } else {
-            for (auto& item : *decoded) {
-              const auto found = chunk_index.find(canonical_key_of(item, key_shape));
-              if (found != chunk_index.end()) {
-                answers[found->second] = std::optional<Item>(std::move(item));
-              }
+            unprocessed.push_back(found->second);
+          }
+        }
+      };
+      aws::JsonResponse& response = *responses[c];
+      if (auto fast = core::dynamodb::decode_batch_get_output(response.body, request.table_name)) {
+        accept_items(fast->responses);
+        accept_unprocessed(fast->unprocessed_keys);
+      } else if (const json output = json::parse(response.body, nullptr, false);
+                 !output.is_object()) {
+        chunk_error = with_service(core::retryable_error(
+            "InvalidResponseBody", "BatchGetItem: the response body is not a JSON object (" +
+                                       std::to_string(response.body.size()) + " bytes)"));
+        chunk_error->request_id = response.request_id;
+      } else {
+        // Not the clean case: nlohmann names what is wrong.
+        if (const auto tables = output.find("Responses"); tables != output.end()) {
+          if (const auto items = tables->find(request.table_name); items != tables->end()) {
+            auto decoded = decode_items(*items, "BatchGetItem");
+            if (!decoded) {
+              chunk_error = std::move(decoded.error());
+            } else {
+              accept_items(*decoded);
             }
           }
         }
-      }
-      bool unmatched = false;
-      std::vector<std::size_t> unprocessed;
-      if (const auto all = output.find("UnprocessedKeys"); all != output.end()) {
-        if (const auto table = all->find(request.table_name);
-            table != all->end() && table->contains("Keys")) {
-          auto keys = decode_items((*table)["Keys"], "BatchGetItem");
-          if (!keys) {
-            unmatched = true;
-          } else {
-            for (const auto& key : *keys) {
-              const auto found = chunk_index.find(canonical_item(key));
-              if (found == chunk_index.end()) {
-                unmatched = true;
-              } else {
-                unprocessed.push_back(found->second);
-              }
+        if (const auto all = output.find("UnprocessedKeys"); all != output.end()) {
+          if (const auto table = all->find(request.table_name);
+              table != all->end() && table->contains("Keys")) {
+            auto keys = decode_items((*table)["Keys"], "BatchGetItem");
+            if (!keys) {
+              unmatched = true;
+            } else {
+              accept_unprocessed(*keys);
             }
           }
         }
