@@ -34,7 +34,8 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   ~KafkaPublisher() override;
 
   /// Enqueues every run in order (after a message that fails to enqueue, nothing more of its run),
-  /// then waits for all delivery reports. Returns by `deadline`, everything included: the end of
+  /// then waits for all delivery reports. Values are not copied: librdkafka reads them from `runs`
+  /// until their reports, and no reference is left when publish() returns. Returns by `deadline`, everything included: the end of
   /// the budget (200 ms, at most a quarter of it) is reserved for purging whatever is still
   /// queued or in flight and serving those reports, so no message is left in an unknown state
   /// or sent later. The producer keeps the gapless guarantee: once a message of a partition fails,
@@ -78,6 +79,10 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   // Waits for the reports of the wave until `purge_at`, then purges what is left and serves the
   // purged reports until `deadline`.
   void await_reports(core::Deadline purge_at, core::Deadline deadline);
+
+  // Messages are enqueued without a copy of their value: when reports are still missing at the
+  // end of a wave, destroys the producer so librdkafka holds no pointer into the caller's runs.
+  void release_unreported_messages();
 
   ProducerSettings settings_;
   core::SystemClock clock_;  // librdkafka waits in real time, so deadlines are real time too
