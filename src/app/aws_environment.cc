@@ -62,8 +62,13 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
     return core::fail(std::move(ca_bundle.error()));
   }
   context->ca_bundle_ = std::move(*ca_bundle);
-  context->http_ = std::make_shared<adapters::http::Client>(
-      adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
+  auto in_flight = core::config::requests_in_flight_setting(environment);
+  if (!in_flight) {
+    return core::fail(std::move(in_flight.error()));
+  }
+  // One wave's requests in flight at once, each on a kept-alive connection (the pool is as big).
+  context->http_ = std::make_shared<adapters::http::Client>(adapters::http::ClientOptions{
+      .max_concurrent_requests = *in_flight, .ca_bundle_path = context->ca_bundle_});
   context->credentials_http_ = std::make_shared<adapters::http::Client>(
       adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
 

@@ -392,6 +392,9 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
         integer_setting<std::size_t>(environment, "DISPATCHER_MAX_READ_BYTES", fallback,
                                      std::size_t{1} << 20U, std::size_t{1} << 40U, problems);
   }
+  settings.requests_in_flight =
+      integer_setting<std::size_t>(environment, "DISPATCHER_REQUESTS_IN_FLIGHT",
+                                   kDefaultRequestsInFlight, 1, kMostRequestsInFlight, problems);
   settings.log_level = log_level_setting(environment, problems);
   settings.service_name =
       optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");
@@ -417,6 +420,19 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
     return fail(std::move(error));
   }
   return settings;
+}
+
+Result<std::size_t> requests_in_flight_setting(const Environment& environment) {
+  Problems problems(environment, SensitiveNames{});
+  const auto value =
+      integer_setting<std::size_t>(environment, "DISPATCHER_REQUESTS_IN_FLIGHT",
+                                   kDefaultRequestsInFlight, 1, kMostRequestsInFlight, problems);
+  if (!problems.empty()) {
+    Error error = permanent_error("InvalidConfiguration", problems.text());
+    error.service = "config";
+    return fail(std::move(error));
+  }
+  return value;
 }
 
 std::string_view to_string(LogLevel level) {
