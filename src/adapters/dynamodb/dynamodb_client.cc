@@ -334,22 +334,31 @@ json query_input(const QueryRequest& request, std::optional<int> limit,
 
 core::Result<QueryPage> query_page(const json& output);
 
-/// The page in a raw_output Query response: the clean case straight from the text with simdjson;
-/// anything else through nlohmann and query_page, whose errors are the contract.
-core::Result<QueryPage> query_page(aws::JsonResponse& response) {
-  if (auto decoded = core::dynamodb::decode_query_output(response.body)) {
+/// Whether `body` is a JSON object, by the nlohmann path (for what the simdjson decoder declined).
+bool is_json_object_text(const std::string& body) {
+  return json::parse(body, nullptr, false).is_object();
+}
+
+/// A raw_output Query call whose body check decodes the clean case with simdjson into `decoded`.
+aws::JsonCall raw_query_call(json input, std::optional<core::dynamodb::QueryOutput>& decoded) {
+  return aws::JsonCall{.operation = "Query",
+                       .input = std::move(input),
+                       .raw_output = true,
+                       .check_raw_body = [&decoded](const std::string& body) {
+                         decoded = core::dynamodb::decode_query_output(body);
+                         return decoded.has_value() || is_json_object_text(body);
+                       }};
+}
+
+/// The page of a raw_query_call's response: what the simdjson decoder read, else the nlohmann path
+/// and query_page, whose errors are the contract.
+core::Result<QueryPage> query_page(const aws::JsonResponse& response,
+                                   std::optional<core::dynamodb::QueryOutput>& decoded) {
+  if (decoded.has_value()) {
     return QueryPage{.items = std::move(decoded->items),
                      .last_evaluated_key = std::move(decoded->last_evaluated_key)};
   }
-  const json output = json::parse(response.body, nullptr, false);
-  if (!output.is_object()) {
-    Error error = with_service(core::retryable_error(
-        "InvalidResponseBody", "Query: the response body is not a JSON object (" +
-                                   std::to_string(response.body.size()) + " bytes)"));
-    error.request_id = response.request_id;
-    return core::fail(std::move(error));
-  }
-  return query_page(output);
+  return query_page(json::parse(response.body, nullptr, false));
 }
 
 core::Result<QueryPage> query_page(const json& output) {
@@ -372,15 +381,14 @@ core::Result<QueryPage> query_page(const json& output) {
 
 core::Result<QueryPage> DynamoDbClient::query(const QueryRequest& request,
                                               core::Deadline deadline) {
-  const std::array<aws::JsonCall, 1> calls{aws::JsonCall{
-      .operation = "Query",
-      .input = query_input(request, request.limit, request.exclusive_start_key),
-      .raw_output = true}};
+  std::optional<core::dynamodb::QueryOutput> decoded;
+  const std::array<aws::JsonCall, 1> calls{
+      raw_query_call(query_input(request, request.limit, request.exclusive_start_key), decoded)};
   auto responses = json_->call_all(calls, deadline);
   if (!responses.front()) {
     return core::fail(std::move(responses.front().error()));
   }
-  return query_page(*responses.front());
+  return query_page(*responses.front(), decoded);
 }
 
 std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
@@ -433,14 +441,14 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
     }
     std::vector<aws::JsonCall> calls;
     calls.reserve(sending.size());
-    for (const std::size_t i : sending) {
+    std::vector<std::optional<core::dynamodb::QueryOutput>> decoded(sending.size());
+    for (std::size_t k = 0; k < sending.size(); ++k) {
+      const std::size_t i = sending[k];
       const int limit = page_limit(requests[i], results[i].items.size(), max_items[i]);
       const bool limited = requests[i].limit.has_value() || max_items[i] != kAllItems;
-      calls.push_back(
-          {.operation = "Query",
-           .input = query_input(requests[i], limited ? std::optional(limit) : std::nullopt,
-                                next_keys[i]),
-           .raw_output = true});
+      calls.push_back(raw_query_call(
+          query_input(requests[i], limited ? std::optional(limit) : std::nullopt, next_keys[i]),
+          decoded[k]));
     }
     auto responses = json_->call_all(calls, deadline);
     std::vector<std::size_t> unfinished = std::move(waiting);
@@ -450,7 +458,7 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
         errors[i] = std::move(responses[k].error());
         continue;
       }
-      auto page = query_page(*responses[k]);
+      auto page = query_page(*responses[k], decoded[k]);
       if (!page) {
         errors[i] = std::move(page.error());
         continue;
@@ -529,6 +537,9 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
   for (int round = 1; !pending.empty(); ++round) {
     std::vector<std::vector<std::size_t>> chunks;
     std::vector<aws::JsonCall> calls;
+    // What the body check of each chunk's call decoded with simdjson (the clean case).
+    std::vector<std::optional<core::dynamodb::BatchGetOutput>> decoded(
+        (pending.size() + kBatchGetChunk - 1) / kBatchGetChunk);
     for (std::size_t start = 0; start < pending.size(); start += kBatchGetChunk) {
       const auto end = std::min(start + kBatchGetChunk, pending.size());
       chunks.emplace_back(pending.begin() + static_cast<std::ptrdiff_t>(start),
@@ -542,9 +553,14 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
         table_request["ProjectionExpression"] = *request.projection_expression;
       }
       add_expressions(table_request, request.expression_attribute_names, {});
+      auto& slot = decoded[chunks.size() - 1];
       calls.push_back({.operation = "BatchGetItem",
                        .input = {{"RequestItems", {{request.table_name, table_request}}}},
-                       .raw_output = true});
+                       .raw_output = true,
+                       .check_raw_body = [&slot, &request](const std::string& body) {
+                         slot = core::dynamodb::decode_batch_get_output(body, request.table_name);
+                         return slot.has_value() || is_json_object_text(body);
+                       }});
     }
 
     auto responses = json_->call_all(calls, deadline);
@@ -585,18 +601,13 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
           }
         }
       };
-      aws::JsonResponse& response = *responses[c];
-      if (auto fast = core::dynamodb::decode_batch_get_output(response.body, request.table_name)) {
-        accept_items(fast->responses);
-        accept_unprocessed(fast->unprocessed_keys);
-      } else if (const json output = json::parse(response.body, nullptr, false);
-                 !output.is_object()) {
-        chunk_error = with_service(core::retryable_error(
-            "InvalidResponseBody", "BatchGetItem: the response body is not a JSON object (" +
-                                       std::to_string(response.body.size()) + " bytes)"));
-        chunk_error->request_id = response.request_id;
+      if (decoded[c].has_value()) {
+        accept_items(decoded[c]->responses);
+        accept_unprocessed(decoded[c]->unprocessed_keys);
       } else {
-        // Not the clean case: nlohmann names what is wrong.
+        // Not the clean case: nlohmann names what is wrong (the body check made sure the body is
+        // an object).
+        const json output = json::parse(responses[c]->body, nullptr, false);
         if (const auto tables = output.find("Responses"); tables != output.end()) {
           if (const auto items = tables->find(request.table_name); items != tables->end()) {
             auto decoded = decode_items(*items, "BatchGetItem");
