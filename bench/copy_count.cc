@@ -28,10 +28,10 @@
 #include "core/dispatch/dispatcher.h"
 
 extern "C" {
-void* __libc_malloc(std::size_t size);                        // NOLINT(bugprone-reserved-identifier)
-void* __libc_calloc(std::size_t count, std::size_t size);     // NOLINT(bugprone-reserved-identifier)
-void* __libc_realloc(void* pointer, std::size_t size);        // NOLINT(bugprone-reserved-identifier)
-void __libc_free(void* pointer);                              // NOLINT(bugprone-reserved-identifier)
+void* __libc_malloc(std::size_t size);                     // NOLINT(bugprone-reserved-identifier)
+void* __libc_calloc(std::size_t count, std::size_t size);  // NOLINT(bugprone-reserved-identifier)
+void* __libc_realloc(void* pointer, std::size_t size);     // NOLINT(bugprone-reserved-identifier)
+void __libc_free(void* pointer);                           // NOLINT(bugprone-reserved-identifier)
 }
 
 namespace {
@@ -163,10 +163,10 @@ int main() {
     // Warm up outside the count: connection, topic metadata.
     DecodedPageStore store;
     dispatch::Dispatcher dispatcher(store, **publisher, clock, options);
-    dispatch::StreamBatch batch{.records = {dispatch::StreamRecord{
-                                    .sequence_number = "1",
-                                    .aggregate_id = "Order:copy-0",
-                                    .version = dispatch::kMarkerVersion}}};
+    dispatch::StreamBatch batch{
+        .records = {dispatch::StreamRecord{.sequence_number = "1",
+                                           .aggregate_id = "Order:copy-0",
+                                           .version = dispatch::kMarkerVersion}}};
     const auto report = dispatcher.handle(batch, clock.now() + std::chrono::seconds(60));
     if (report.events_published != kEventsPerAggregate) {
       std::fprintf(stderr, "warm-up: %zu events published\n", report.events_published);

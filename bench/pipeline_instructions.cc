@@ -38,8 +38,9 @@ namespace dispatch = dispatcher::core::dispatch;
 namespace dynamodb = dispatcher::core::dynamodb;
 
 /// What DynamoDbClient::query does with a page's body: text to Items, with simdjson On-Demand
-/// (json_text_decoder.h); a page that is not the clean case (the nlohmann path) is not measured. (Before
-/// that decoder, this was nlohmann::json::parse and item_from_json per item: see the git history.)
+/// (json_text_decoder.h); a page that is not the clean case (the nlohmann path) is not measured.
+/// (Before that decoder, this was nlohmann::json::parse and item_from_json per item: see the git
+/// history.)
 std::vector<dynamodb::Item> decode_page(const std::string& body) {
   auto output = dynamodb::decode_query_output(body);
   if (!output) {
@@ -85,8 +86,8 @@ class InstantEventStore final : public dispatch::EventStore {
       page_.push_back(instant_item(version));
     }
   }
-  std::vector<dispatcher::core::Status> write_markers(std::span<const dispatch::MarkerWrite> markers,
-                                                      dispatcher::core::Deadline) override {
+  std::vector<dispatcher::core::Status> write_markers(
+      std::span<const dispatch::MarkerWrite> markers, dispatcher::core::Deadline) override {
     return std::vector<dispatcher::core::Status>(markers.size());
   }
   std::vector<dispatcher::core::Result<dispatch::OffsetState>> read_offsets(
@@ -162,7 +163,8 @@ int run(std::string_view stage, int repeats) {
     return run_handle(repeats);
   }
   const std::string& body = dispatcher::bench::one_megabyte_response();
-  const dispatch::MessageMapper mapper(dispatch::MessageMapperOptions{.topic = "perf-instructions"});
+  const dispatch::MessageMapper mapper(
+      dispatch::MessageMapperOptions{.topic = "perf-instructions"});
   std::unique_ptr<dispatcher::adapters::kafka::KafkaPublisher> publisher;
   if (stage == "decode-map-produce") {
     const char* bootstrap = std::getenv("KAFKA_BOOTSTRAP_SERVERS");
@@ -180,8 +182,8 @@ int run(std::string_view stage, int repeats) {
     std::vector<dynamodb::Item> items = decode_page(body);
     items.resize(1);
     std::vector<dispatch::PublishRun> runs{{.messages = map_items(mapper, items)}};
-    const auto outcomes = publisher->publish(
-        runs, dispatcher::core::SystemClock().now() + std::chrono::seconds(60));
+    const auto outcomes =
+        publisher->publish(runs, dispatcher::core::SystemClock().now() + std::chrono::seconds(60));
     if (outcomes.front().delivered != 1) {
       throw std::runtime_error("the warm-up message was not delivered");
     }
@@ -200,8 +202,8 @@ int run(std::string_view stage, int repeats) {
     if (stage != "decode-map-produce") {
       throw std::invalid_argument("unknown stage");
     }
-    const auto outcomes = publisher->publish(
-        runs, dispatcher::core::SystemClock().now() + std::chrono::seconds(60));
+    const auto outcomes =
+        publisher->publish(runs, dispatcher::core::SystemClock().now() + std::chrono::seconds(60));
     if (outcomes.front().delivered != runs.front().messages.size()) {
       throw std::runtime_error("not every message was delivered: " +
                                (outcomes.front().error ? outcomes.front().error->describe() : ""));
@@ -214,8 +216,8 @@ int run(std::string_view stage, int repeats) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr,
-                 "usage: %s parse|decode|decode-map|decode-map-produce|handle REPEATS\n", argv[0]);
+    std::fprintf(stderr, "usage: %s parse|decode|decode-map|decode-map-produce|handle REPEATS\n",
+                 argv[0]);
     return 2;
   }
   try {

@@ -380,8 +380,8 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
   settings.deadline_margin = std::chrono::milliseconds(integer_setting<std::int64_t>(
       environment, "DISPATCHER_DEADLINE_MARGIN_MS", 2'000, 100, 60'000, problems));
   {
-    // A sixth of the function's memory: the items read, the messages made from them and
-    // librdkafka's copies of those are each about this much, beside the process's own ~30 MB.
+    // A sixth of the function's memory: the items read (whose texts the messages take over) and
+    // the transient JSON of the pages are each about this much, beside the process's own ~30 MB.
     Problems ignored(Environment{}, SensitiveNames{});
     const auto memory_megabytes = integer_setting<std::size_t>(
         environment, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1, 1'000'000, ignored);

@@ -36,7 +36,7 @@ enum class PoisonHandling : unsigned char {
 /// Every setting of the dispatcher, validated. Names and defaults: docs/configuration.md.
 /// DISPATCHER_REQUESTS_IN_FLIGHT's default and bounds (docs/benchmarks.md has the measurement the
 /// default comes from).
-inline constexpr std::size_t kDefaultRequestsInFlight = 64;
+inline constexpr std::size_t kDefaultRequestsInFlight = 128;
 inline constexpr std::size_t kMostRequestsInFlight = 1024;
 
 struct Settings {

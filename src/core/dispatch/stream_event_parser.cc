@@ -80,10 +80,10 @@ std::optional<StreamBatch> fast_stream_batch(std::string_view event_json) {
     if (!is_sequence_number(record.sequence_number)) {
       return std::nullopt;
     }
-    add_record(batch, index, record.sequence_number,
-               record.event_name ? std::optional<std::string_view>(*record.event_name)
-                                 : std::nullopt,
-               record.keys ? &*record.keys : nullptr, nullptr);
+    add_record(
+        batch, index, record.sequence_number,
+        record.event_name ? std::optional<std::string_view>(*record.event_name) : std::nullopt,
+        record.keys ? &*record.keys : nullptr, nullptr);
   }
   return batch;
 }

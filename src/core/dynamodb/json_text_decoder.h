@@ -20,7 +20,6 @@
 
 #include "core/dynamodb/attribute_value.h"
 
-
 namespace dispatcher::core::dynamodb {
 
 /// The members of a Query (or Scan) response the adapters read.
@@ -55,7 +54,7 @@ inline constexpr std::size_t kJsonPadding = 64;
 struct StreamRecordKeys {
   std::string sequence_number;
   std::optional<std::string> event_name;  ///< nullopt when missing
-  std::optional<Item> keys;  ///< dynamodb.Keys; nullopt when the member is missing
+  std::optional<Item> keys;               ///< dynamodb.Keys; nullopt when the member is missing
 };
 
 /// The records of a Lambda DynamoDB Streams event ({"Records": [{"eventName", "dynamodb":

@@ -59,8 +59,8 @@ TEST(Settings, MalformedNumbersNameTheVariableAndTheValue) {
 
 TEST(Settings, RequestsInFlightHasAMeasuredDefaultAndBounds) {
   auto environment = minimal_environment();
-  EXPECT_EQ(parse_settings(environment)->requests_in_flight, 64U);
-  EXPECT_EQ(*requests_in_flight_setting(environment), 64U);
+  EXPECT_EQ(parse_settings(environment)->requests_in_flight, 128U);
+  EXPECT_EQ(*requests_in_flight_setting(environment), 128U);
   environment["DISPATCHER_REQUESTS_IN_FLIGHT"] = "200";
   EXPECT_EQ(parse_settings(environment)->requests_in_flight, 200U);
   EXPECT_EQ(*requests_in_flight_setting(environment), 200U);

@@ -24,8 +24,7 @@ TEST(JsonTextDecoder, ReadsAQueryPageWithItsLastEvaluatedKey) {
 
 TEST(JsonTextDecoder, LastEvaluatedKeyAbsentOrNullIsTheLastPage) {
   EXPECT_FALSE(decode_query_output(R"({"Items":[]})")->last_evaluated_key.has_value());
-  EXPECT_FALSE(
-      decode_query_output(R"({"Items":[],"LastEvaluatedKey":null})")->last_evaluated_key);
+  EXPECT_FALSE(decode_query_output(R"({"Items":[],"LastEvaluatedKey":null})")->last_evaluated_key);
 }
 
 TEST(JsonTextDecoder, ReadsATextWithoutSpareCapacityAsWellAsOneWithIt) {
@@ -39,20 +38,20 @@ TEST(JsonTextDecoder, ReadsATextWithoutSpareCapacityAsWellAsOneWithIt) {
 // Declining sends the text to the nlohmann path, whose errors are the contract.
 TEST(JsonTextDecoder, DeclinesWhatIsNotTheCleanCase) {
   for (const char* body : {
-           R"({"Count":0})",                                 // no Items
-           R"({"Items":{}})",                                // Items not an array
-           R"({"Items":[]} trailing)",                       // text after the object
-           R"({"Items":[{"id":{"S":"x","N":"1"}}]})",        // two type keys
-           R"({"Items":[{"id":{"S":"x","S":"y"}}]})",        // a repeated type key
-           R"({"Items":[{"id":{"N":"1x"}}]})",               // not a DynamoDB number
-           R"({"Items":[{"id":{"B":"a"}}]})",                // not base64
-           R"({"Items":[{"id":{"SS":[]}}]})",                // empty set
-           R"({"Items":[{"id":{"NS":["1","1"]}}]})",         // duplicates in a set
-           R"({"Items":[{"id":{"NULL":false}}]})",           // NULL must be true
-           R"({"Items":[{"id":{"X":"1"}}]})",                // unknown type
-           R"({"Items":[7]})",                               // an item that is not an object
-           R"({"Items":[{"id":{"S":"x"}})",                  // cut short
-           R"([])",                                          // not an object
+           R"({"Count":0})",                           // no Items
+           R"({"Items":{}})",                          // Items not an array
+           R"({"Items":[]} trailing)",                 // text after the object
+           R"({"Items":[{"id":{"S":"x","N":"1"}}]})",  // two type keys
+           R"({"Items":[{"id":{"S":"x","S":"y"}}]})",  // a repeated type key
+           R"({"Items":[{"id":{"N":"1x"}}]})",         // not a DynamoDB number
+           R"({"Items":[{"id":{"B":"a"}}]})",          // not base64
+           R"({"Items":[{"id":{"SS":[]}}]})",          // empty set
+           R"({"Items":[{"id":{"NS":["1","1"]}}]})",   // duplicates in a set
+           R"({"Items":[{"id":{"NULL":false}}]})",     // NULL must be true
+           R"({"Items":[{"id":{"X":"1"}}]})",          // unknown type
+           R"({"Items":[7]})",                         // an item that is not an object
+           R"({"Items":[{"id":{"S":"x"}})",            // cut short
+           R"([])",                                    // not an object
        }) {
     EXPECT_FALSE(decode_query_output(body).has_value()) << body;
   }
