@@ -610,11 +610,11 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
         const json output = json::parse(responses[c]->body, nullptr, false);
         if (const auto tables = output.find("Responses"); tables != output.end()) {
           if (const auto items = tables->find(request.table_name); items != tables->end()) {
-            auto decoded = decode_items(*items, "BatchGetItem");
-            if (!decoded) {
-              chunk_error = std::move(decoded.error());
+            auto found = decode_items(*items, "BatchGetItem");
+            if (!found) {
+              chunk_error = std::move(found.error());
             } else {
-              accept_items(*decoded);
+              accept_items(*found);
             }
           }
         }
