@@ -22,3 +22,8 @@ if [ "${1:-}" != --fix ] && [ -f deploy/template.yaml ]; then
   "$cfn_lint" deploy/template.yaml
   echo "lint: deploy/template.yaml passes cfn-lint"
 fi
+# Terraform formatting is checked by the terraform_module test (tests/terraform); --fix applies it.
+if [ "${1:-}" = --fix ] && command -v "${TERRAFORM:-terraform}" >/dev/null 2>&1; then
+  TF_CLI_CONFIG_FILE=/dev/null "${TERRAFORM:-terraform}" fmt -recursive deploy/terraform >/dev/null
+  echo "lint: formatted deploy/terraform"
+fi

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <utility>
+#include <vector>
 
 #include "adapters/aws/http_get.h"
 #include "adapters/system/ca_bundle.h"
@@ -37,57 +38,80 @@ core::Result<int> max_attempts(const core::config::Environment& environment) {
 
 }  // namespace
 
+core::Error combined_startup_error(std::vector<core::Error> errors) {
+  if (errors.size() == 1) {
+    return std::move(errors.front());
+  }
+  core::Error combined = config_error("");
+  for (const core::Error& error : errors) {
+    combined.message += (combined.message.empty() ? "" : "; ") + error.code + ": " + error.message;
+  }
+  return combined;
+}
+
 AwsContext::AwsContext(core::config::Environment environment,
                        std::shared_ptr<const core::Clock> clock)
     : environment_(std::move(environment)), clock_(std::move(clock)) {}
 
 core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
     const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock) {
+  // Every problem is collected, so one start-up error names them all (a missing region does not
+  // hide missing credentials).
+  std::vector<core::Error> problems;
   auto attempts = max_attempts(environment);
   if (!attempts) {
-    return core::fail(std::move(attempts.error()));
+    problems.push_back(std::move(attempts.error()));
+  }
+  auto in_flight = core::config::requests_in_flight_setting(environment);
+  if (!in_flight) {
+    problems.push_back(std::move(in_flight.error()));
   }
   std::unique_ptr<AwsContext> context(new AwsContext(environment, std::move(clock)));
   const core::aws::EnvironmentLookup lookup = context->lookup();
 
   auto region = core::aws::region_from_environment(lookup);
-  if (!region) {
-    return core::fail(std::move(region.error()));
+  if (region) {
+    context->region_ = std::move(*region);
+  } else {
+    problems.push_back(std::move(region.error()));
   }
-  context->region_ = std::move(*region);
   const auto explicit_bundle = environment.find("DISPATCHER_CA_BUNDLE");
   auto ca_bundle = adapters::system::locate_ca_bundle(
       explicit_bundle == environment.end() ? std::string_view{} : explicit_bundle->second);
-  if (!ca_bundle) {
-    return core::fail(std::move(ca_bundle.error()));
+  if (ca_bundle) {
+    context->ca_bundle_ = std::move(*ca_bundle);
+    // One wave's requests in flight at once, each on a kept-alive connection (the pool is as big).
+    context->http_ = std::make_shared<adapters::http::Client>(adapters::http::ClientOptions{
+        .max_concurrent_requests = in_flight ? *in_flight : core::config::kDefaultRequestsInFlight,
+        .ca_bundle_path = context->ca_bundle_});
+    context->credentials_http_ = std::make_shared<adapters::http::Client>(
+        adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
+  } else {
+    problems.push_back(std::move(ca_bundle.error()));
   }
-  context->ca_bundle_ = std::move(*ca_bundle);
-  auto in_flight = core::config::requests_in_flight_setting(environment);
-  if (!in_flight) {
-    return core::fail(std::move(in_flight.error()));
-  }
-  // One wave's requests in flight at once, each on a kept-alive connection (the pool is as big).
-  context->http_ = std::make_shared<adapters::http::Client>(adapters::http::ClientOptions{
-      .max_concurrent_requests = *in_flight, .ca_bundle_path = context->ca_bundle_});
-  context->credentials_http_ = std::make_shared<adapters::http::Client>(
-      adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
 
   auto credentials =
       adapters::aws::default_credentials_provider(adapters::aws::DefaultCredentialsOptions{
           .environment = lookup,
-          .http_get = adapters::aws::http_get_through(*context->credentials_http_),
+          .http_get = context->credentials_http_
+                          ? adapters::aws::http_get_through(*context->credentials_http_)
+                          : adapters::aws::HttpGet{},
           .clock = context->clock_.get(),
       });
-  if (!credentials) {
-    return core::fail(std::move(credentials.error()));
+  if (credentials) {
+    context->credentials_ = std::move(*credentials);
+  } else {
+    problems.push_back(std::move(credentials.error()));
   }
-  context->credentials_ = std::move(*credentials);
+  if (!problems.empty()) {
+    return core::fail(combined_startup_error(std::move(problems)));
+  }
 
   // DynamoDB's SDK defaults (4 attempts, 25 ms base for non-throttling errors) differ from the
   // other services'; AWS_MAX_ATTEMPTS, when set, applies to all of them as in the SDKs.
   auto standard_options = core::retry::RetryOptions::standard();
   auto dynamodb_options = core::retry::RetryOptions::dynamodb();
-  if (*attempts != 0) {
+  if (attempts && *attempts != 0) {
     standard_options.max_attempts = *attempts;
     dynamodb_options.max_attempts = *attempts;
   }

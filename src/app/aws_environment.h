@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/aws/credentials.h"
 #include "adapters/aws/json_client.h"
@@ -20,11 +21,16 @@ namespace dispatcher::app {
 /// SDKs do: region, credentials chain, endpoint overrides, one HTTP client, one retry policy
 /// per service family (the SDKs' standard mode, DynamoDB's own defaults; AWS_MAX_ATTEMPTS
 /// overrides the number of attempts of both).
+/// One start-up error of several (permanent "InvalidConfiguration", service "config"), each
+/// problem as "<code>: <message>" joined by "; "; the error itself when there is one.
+[[nodiscard]] core::Error combined_startup_error(std::vector<core::Error> errors);
+
 class AwsContext {
  public:
   /// Errors (permanent, service "config"): no region, no or partial credentials, a malformed
   /// AWS_MAX_ATTEMPTS or DISPATCHER_REQUESTS_IN_FLIGHT, no CA bundle (CaBundleNotFound); each
-  /// names the variables concerned, never a secret value.
+  /// names the variables concerned, never a secret value. Several at once are one error naming
+  /// them all (combined_startup_error).
   [[nodiscard]] static core::Result<std::unique_ptr<AwsContext>> create(
       const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock);
 

@@ -59,9 +59,10 @@ core::Result<SaslCredentials> parse_sasl_secret(std::string_view secret_text,
 }
 
 adapters::kafka::OAuthBearerTokenProvider msk_iam_token_provider(
-    std::shared_ptr<adapters::aws::CredentialsProvider> credentials, std::string region) {
-  return [credentials = std::move(credentials),
-          region = std::move(region)]() -> core::Result<adapters::kafka::OAuthBearerToken> {
+    std::shared_ptr<adapters::aws::CredentialsProvider> credentials, std::string region,
+    std::chrono::seconds lifetime) {
+  return [credentials = std::move(credentials), region = std::move(region),
+          lifetime]() -> core::Result<adapters::kafka::OAuthBearerToken> {
     auto current = credentials->credentials();
     if (!current) {
       return core::fail(std::move(current.error()));
@@ -71,9 +72,9 @@ adapters::kafka::OAuthBearerTokenProvider msk_iam_token_provider(
         "GET", core::aws::msk_iam_connect_url(region), *current,
         adapters::aws::SigningScope{.region = region,
                                     .service = std::string(core::aws::kMskIamSigningService)},
-        now, core::aws::kMskIamTokenLifetime);
+        now, lifetime);
     core::aws::MskIamToken token =
-        core::aws::msk_iam_token(presigned, core::aws::kMskIamUserAgent, now);
+        core::aws::msk_iam_token(presigned, core::aws::kMskIamUserAgent, now, lifetime);
     // The broker takes the identity from the signature; librdkafka only needs a non-empty name.
     return adapters::kafka::OAuthBearerToken{
         .value = std::move(token.value), .expiry = token.expiry, .principal = "aws-msk-iam"};

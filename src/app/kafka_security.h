@@ -7,6 +7,7 @@
 #include "adapters/aws/credentials.h"
 #include "adapters/kafka/producer_settings.h"
 #include "app/aws_environment.h"
+#include "core/aws/msk_iam_token.h"
 #include "core/clock.h"
 #include "core/config/settings.h"
 #include "core/result.h"
@@ -27,10 +28,12 @@ struct SaslCredentials {
                                                               std::string_view secret_name);
 
 /// The SASL/OAUTHBEARER token provider of KAFKA_SASL_MECHANISM=AWS_MSK_IAM: each call signs a
-/// fresh MSK IAM token for `region` with the current credentials of `credentials` (see
+/// fresh MSK IAM token for `region` with the current credentials of `credentials`, valid for
+/// `lifetime` (the official signers' 900 s; tests use shorter ones to see tokens replaced; see
 /// core/aws/msk_iam_token.h). Error: the credentials provider's (never a secret value).
 [[nodiscard]] adapters::kafka::OAuthBearerTokenProvider msk_iam_token_provider(
-    std::shared_ptr<adapters::aws::CredentialsProvider> credentials, std::string region);
+    std::shared_ptr<adapters::aws::CredentialsProvider> credentials, std::string region,
+    std::chrono::seconds lifetime = core::aws::kMskIamTokenLifetime);
 
 /// What the Kafka security settings need besides `Settings`, resolved by the caller.
 struct KafkaSecurityInputs {

@@ -47,6 +47,9 @@ Usage:
                                 it without Lambda (bootstrap run --help)
   bootstrap status [--top N] [--aggregate ID] [--json]
                                 operator: per aggregate head, offset, lag, held (gap/poison)
+  bootstrap audit [--aggregate ID] [--since TIME] [--json]
+                                operator: read the topic back and check, per aggregate, that every
+                                event reached Kafka in order (exit 3 = something is not)
   bootstrap replay --aggregate ID [--from-version N]
                                 operator: move the offset back and re-dispatch (audited)
   bootstrap release --aggregate ID --version N [--yes]
@@ -54,11 +57,23 @@ Usage:
   bootstrap sweep [--rate N] [--resume-token FILE] [--dry-run]
                                 operator: ring the doorbell of aggregates left behind
                                 (each: --help, --json; exit 3 = held aggregates found)
+  bootstrap COMMAND --help      the options of one command
   bootstrap --version           print the version
   bootstrap --help              print this help
 
 Configuration: environment variables, see docs/configuration.md.
 Exit codes: 0 success; 1 start-up or handling error; 2 usage error.
+)";
+
+constexpr std::string_view kHandleHelp =
+    R"(Usage: bootstrap handle [--event FILE] [--timeout-seconds N]
+Handles one DynamoDB Streams event (the JSON Lambda sends) with the configuration from the
+environment (docs/configuration.md), exactly as the Lambda runtime does, and prints the partial
+batch response ({"batchItemFailures": [...]}) on standard output; logs go to standard error.
+  --event FILE          the event (default, or "-": standard input)
+  --timeout-seconds N   the invocation's time budget (default 60)
+Exit codes: 0 handled (failed aggregates are in the response); 1 start-up error (every problem
+named at once) or the event cannot be read; 2 usage.
 )";
 
 /// The level from LOG_LEVEL before the settings are parsed, so start-up errors are logged too.
@@ -155,6 +170,10 @@ int run_handle(const std::vector<std::string_view>& arguments,
   long timeout_seconds = 60;
   for (std::size_t i = 0; i < arguments.size(); ++i) {
     const std::string_view argument = arguments[i];
+    if (argument == "--help" || argument == "-h") {
+      std::fwrite(kHandleHelp.data(), 1, kHandleHelp.size(), stdout);
+      return 0;
+    }
     if (argument == "--event" && i + 1 < arguments.size()) {
       event_path = std::string(arguments[++i]);
     } else if (argument == "--timeout-seconds" && i + 1 < arguments.size()) {
@@ -166,7 +185,7 @@ int run_handle(const std::vector<std::string_view>& arguments,
     } else {
       std::fprintf(stderr, "bootstrap handle: unknown argument '%.*s'\n%.*s",
                    static_cast<int>(argument.size()), argument.data(),
-                   static_cast<int>(kUsage.size()), kUsage.data());
+                   static_cast<int>(kHandleHelp.size()), kHandleHelp.data());
       return 2;
     }
   }

@@ -1,6 +1,7 @@
 #include "app/startup_configuration.h"
 
 #include <utility>
+#include <vector>
 
 #include "app/reference_resolver.h"
 
@@ -9,19 +10,30 @@ namespace dispatcher::app {
 core::Result<StartupConfiguration> load_startup_configuration(
     core::config::Environment environment, std::shared_ptr<const core::Clock> clock,
     core::Deadline deadline) {
+  // Every problem at once: a missing region or missing credentials must not hide the settings
+  // that are missing too, so the settings are checked even when the AWS side failed (without
+  // the ARN-valued ones, whose values could not be read).
+  std::vector<core::Error> problems;
   auto aws = AwsContext::create(environment, std::move(clock));
   if (!aws) {
-    return core::fail(std::move(aws.error()));
+    problems.push_back(std::move(aws.error()));
+  } else {
+    auto resolved = resolve_references(environment, **aws, deadline);
+    if (resolved) {
+      auto settings = core::config::parse_settings(resolved->environment, resolved->sensitive);
+      if (!settings) {
+        return core::fail(std::move(settings.error()));
+      }
+      return StartupConfiguration{.aws = std::move(*aws), .settings = std::move(*settings)};
+    }
+    problems.push_back(std::move(resolved.error()));
   }
-  auto resolved = resolve_references(std::move(environment), **aws, deadline);
-  if (!resolved) {
-    return core::fail(std::move(resolved.error()));
-  }
-  auto settings = core::config::parse_settings(resolved->environment, resolved->sensitive);
+  auto settings = core::config::parse_settings(environment, {},
+                                               core::config::reference_valued_names(environment));
   if (!settings) {
-    return core::fail(std::move(settings.error()));
+    problems.push_back(std::move(settings.error()));
   }
-  return StartupConfiguration{.aws = std::move(*aws), .settings = std::move(*settings)};
+  return core::fail(combined_startup_error(std::move(problems)));
 }
 
 core::dispatch::DispatcherOptions dispatcher_options(const core::config::Settings& settings) {
@@ -37,6 +49,12 @@ core::dispatch::DispatcherOptions dispatcher_options(const core::config::Setting
                            : core::dispatch::PoisonPolicy::kHold,
       .dead_letter_topic = settings.dead_letter_topic,
       .source_table = settings.events_table_name,
+      .cloud_events = settings.kafka_cloudevents_headers
+                          ? std::optional<core::dispatch::CloudEventsOptions>(
+                                core::dispatch::CloudEventsOptions{
+                                    .source = settings.kafka_cloudevents_source,
+                                    .content_type = settings.kafka_cloudevents_content_type})
+                          : std::nullopt,
   };
 }
 

@@ -2,9 +2,11 @@
 """Least privilege, proven: the actions deploy/template.yaml allows the function's role must be
 exactly the AWS actions the dispatcher binary called in the end-to-end tests (recorded by the AWS
 layer in $DISPATCHER_OPERATION_LOG, src/adapters/aws/operation_log.h), plus the actions that
-Lambda itself performs with the role, each listed below with the reason it is not recorded.
+Lambda itself performs with the role, each listed below with the reason it is not recorded. The
+Terraform module is held to the same sets: its role's actions are listed once, in
+deploy/terraform/role-statements.json.
 
-Usage: least_privilege.py TEMPLATE OPERATION_LOG
+Usage: least_privilege.py TEMPLATE|ROLE_STATEMENTS_JSON OPERATION_LOG
 Exit status 0 when the sets match; 1 with both sets and their differences printed otherwise.
 """
 
@@ -45,6 +47,45 @@ NOT_CALLED_BY_THE_BINARY: dict[str, str] = {
     "kafka-cluster:WriteData": "MSK broker authorises produce requests",
     "kafka-cluster:WriteDataIdempotently": "MSK broker authorises InitProducerId (idempotence)",
 }
+
+
+# Actions the Terraform module already grants for the self-healing pieces of issue 12 (the redrive
+# event source on the on-failure queue, the scheduled sweep) that deploy/template.yaml and the
+# binary do not have yet. When the template gains one, the check fails until it is moved into
+# NOT_CALLED_BY_THE_BINARY (Lambda's own) or left to the operation log (the binary's).
+PENDING_IN_TEMPLATE: dict[str, str] = {
+    "sqs:ReceiveMessage": "the redrive event source mapping polls the on-failure queue",
+    "sqs:DeleteMessage": "the redrive event source mapping deletes the records the function acted on",
+    "sqs:GetQueueAttributes": "the redrive event source mapping reads the queue's attributes",
+    "dynamodb:Scan": "the sweep (scheduled, or the redrive's fallback) scans the events table",
+}
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "template.yaml"
+
+
+def terraform_actions(path: Path) -> set[str]:
+    """Every action of every statement in the Terraform module's role-statements.json."""
+    import json
+
+    actions: set[str] = set()
+    for policy, statements in json.loads(path.read_text())["policies"].items():
+        for statement in statements:
+            for action in statement["actions"]:
+                if "*" in action:
+                    raise ValueError(f"{policy} statement {statement['sid']} allows wildcard {action}")
+                actions.add(action)
+    return actions
+
+
+def pending_problems(terraform: set[str], template: set[str]) -> list[str]:
+    """The module may differ from the template only by PENDING_IN_TEMPLATE, in both directions."""
+    found = []
+    for action in sorted(PENDING_IN_TEMPLATE.keys() & template):
+        found.append(f"now allowed by the template too, so no longer pending: {action} (move it "
+                     "out of PENDING_IN_TEMPLATE)")
+    for action in sorted(PENDING_IN_TEMPLATE.keys() - terraform):
+        found.append(f"pending for the template but not granted by the module: {action}")
+    return found
 
 
 def load_template(path: Path) -> dict:
@@ -138,8 +179,16 @@ def main(argv: list[str]) -> int:
         print(f"no AWS operations recorded in {log_path}: this check compares what the end-to-end "
               "tests recorded, so run it together with them (ctest -L e2e)", file=sys.stderr)
         return 1
-    allowed = allowed_actions(load_template(template_path))
     recorded = recorded_actions(log_path)
+    found = []
+    if template_path.suffix == ".json":
+        module = terraform_actions(template_path)
+        found += pending_problems(module, allowed_actions(load_template(TEMPLATE)))
+        allowed = module - PENDING_IN_TEMPLATE.keys()
+        print(f"pending for the template (issue 12), not compared: "
+              f"{sorted(module & PENDING_IN_TEMPLATE.keys())}")
+    else:
+        allowed = allowed_actions(load_template(template_path))
     print(f"allowed by {template_path} ({len(allowed)}):")
     for action in sorted(allowed):
         reason = NOT_CALLED_BY_THE_BINARY.get(action)
@@ -147,12 +196,12 @@ def main(argv: list[str]) -> int:
     print(f"called by the binary in the end-to-end tests ({len(recorded)}):")
     for action in sorted(recorded):
         print(f"  {action}")
-    found = problems(allowed, recorded)
+    found += problems(allowed, recorded)
     for line in found:
         print(f"MISMATCH: {line}")
     if found:
         return 1
-    print("least privilege: the template allows exactly what is used")
+    print(f"least privilege: {template_path.name} allows exactly what is used")
     return 0
 
 

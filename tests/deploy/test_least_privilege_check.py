@@ -87,3 +87,54 @@ def test_a_function_without_an_explicit_role_is_refused(template):
 def test_main_fails_without_a_recorded_log(tmp_path, capsys):
     assert check.main(["least_privilege.py", str(TEMPLATE), str(tmp_path / "missing.log")]) == 1
     assert "no AWS operations recorded" in capsys.readouterr().err
+
+
+# --- the Terraform module (deploy/terraform/role-statements.json), held to the same sets
+
+ROLE_STATEMENTS = TEMPLATE.parent / "terraform" / "role-statements.json"
+
+
+def test_module_allows_the_template_actions_plus_the_pending_ones(template):
+    module = check.terraform_actions(ROLE_STATEMENTS)
+    assert module - check.PENDING_IN_TEMPLATE.keys() == check.allowed_actions(template)
+    assert check.pending_problems(module, check.allowed_actions(template)) == []
+    assert check.problems(module - check.PENDING_IN_TEMPLATE.keys(), BINARY_ACTIONS) == []
+
+
+def test_a_pending_action_the_template_gained_is_reported(template):
+    module = check.terraform_actions(ROLE_STATEMENTS)
+    found = check.pending_problems(module, check.allowed_actions(template) | {"dynamodb:Scan"})
+    assert len(found) == 1 and "dynamodb:Scan" in found[0] and "no longer pending" in found[0]
+
+
+def test_a_pending_action_the_module_lacks_is_reported(template):
+    module = check.terraform_actions(ROLE_STATEMENTS) - {"sqs:ReceiveMessage"}
+    found = check.pending_problems(module, check.allowed_actions(template))
+    assert found == ["pending for the template but not granted by the module: sqs:ReceiveMessage"]
+
+
+def test_main_on_the_module_reports_an_extra_action(tmp_path, capsys):
+    import json
+
+    altered = json.loads(ROLE_STATEMENTS.read_text())
+    altered["policies"]["dispatcher"][0]["actions"].append("dynamodb:DeleteItem")
+    statements = tmp_path / "role-statements.json"
+    statements.write_text(json.dumps(altered))
+    log = tmp_path / "operations.log"
+    log.write_text("\n".join(sorted(BINARY_ACTIONS)) + "\n")
+    assert check.main(["least_privilege.py", str(statements), str(log)]) == 1
+    assert ("MISMATCH: allowed by the template but never called by the binary: dynamodb:DeleteItem"
+            in capsys.readouterr().out)
+    statements.write_text(ROLE_STATEMENTS.read_text())
+    assert check.main(["least_privilege.py", str(statements), str(log)]) == 0
+
+
+def test_module_wildcard_actions_are_refused(tmp_path):
+    import json
+
+    altered = json.loads(ROLE_STATEMENTS.read_text())
+    altered["policies"]["dispatcher"][0]["actions"] = ["dynamodb:*"]
+    statements = tmp_path / "role-statements.json"
+    statements.write_text(json.dumps(altered))
+    with pytest.raises(ValueError, match="wildcard"):
+        check.terraform_actions(statements)

@@ -81,5 +81,8 @@ def test_short_demo_ends_with_a_passing_verdict(tmp_path):
     print(result.stderr[-4000:], file=sys.stderr)
     assert result.returncode == 0, result.stdout[-2000:]
     assert "VERDICT: PASS" in result.stdout
+    assert "bootstrap audit: audited 12 aggregates" in result.stdout, \
+        "the verdict comes through bootstrap audit"
+    assert "12 complete and in order, 0 with problems" in result.stdout
     assert f"held at version {workload.GAP_VERSION} while it was missing" in result.stdout, \
         "the gap must be visible (bootstrap status) while it is open"

@@ -239,6 +239,19 @@ def held_aggregates(bootstrap_binary: str, environment: dict[str, str]) -> dict[
             if a["hold"] is not None}
 
 
+def run_audit(bootstrap_binary: str, environment: dict[str, str],
+              log_dir: Path) -> tuple[int, str]:
+    """The dispatcher's own audit (`bootstrap audit`): the topic read back and compared with the
+    events and offsets tables. Its exit code (0: complete and in order) and summary line."""
+    result = subprocess.run([bootstrap_binary, "audit", "--segments", "2"], env=environment,
+                            capture_output=True, text=True, timeout=120, check=False)
+    (log_dir / "audit.log").write_text(result.stdout + result.stderr)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("audited ")]
+    if lines:
+        return result.returncode, lines[-1]
+    return result.returncode or 1, (result.stderr.strip().splitlines() or ["no output"])[-1]
+
+
 class Dispatcher:
     """The dispatcher under demonstration: the standalone runner (`bootstrap run`), or the
     Lambda event source mapping emulator (tools/esm) when --engine esm."""
@@ -455,6 +468,9 @@ def main() -> int:
 
         rows, broken, duplicates = verdict_rows(plan, reader.snapshot())
         broken = failures + broken
+        audit_code, audit_line = run_audit(options.bootstrap, environment, log_dir)
+        if audit_code != 0:
+            broken.append(f"bootstrap audit (exit {audit_code}): {audit_line}")
         widths = [max(len(str(row[i])) for row in rows + [("AGGREGATE", "EVENTS", "VERSIONS",
                                                             "IN ORDER", "COMPLETE")])
                   for i in range(5)]
@@ -465,12 +481,14 @@ def main() -> int:
         delivered = sum(row[1] for row in rows)
         gap_note = (f"{plan.gap_aggregate} held at version {GAP_VERSION} while it was missing"
                     if gap_seen_held else "the gap was filled before status saw it held")
+        print(f"\nbootstrap audit: {audit_line}")
         if broken:
             print(f"\nVERDICT: FAIL - {len(broken)} broken guarantee(s) after {elapsed:.1f} s:")
             for problem in broken[:20]:
                 print(f"  - {problem}")
         else:
-            print(f"\nVERDICT: PASS - {len(rows)} aggregates, {expected_total} events written by "
+            print(f"\nVERDICT: PASS - bootstrap audit found every event in Kafka, in order; "
+                  f"{len(rows)} aggregates, {expected_total} events written by "
                   f"{profile.writers} writers (some out of order), {delivered} delivered in "
                   f"version order and complete; {gap_note}; "
                   f"{duplicates} duplicate(s); {elapsed:.1f} s")

@@ -2,6 +2,7 @@
 # Installs everything the build and the local stack need, and nothing that is already there:
 #   apt        Debian packages listed in tools/deps/apt-packages.txt
 #   java, go   checks only (the JRE comes from apt; Go from /usr/local/go or Debian's golang-go)
+#   terraform  check only: terraform and the hashicorp/aws provider mirror (tools/deps/terraform.env)
 #   jars       DynamoDB Local and Apache Kafka from Maven Central into .cache/jars/<name>/
 #   venv       .venv from tools/deps/requirements.txt (exact pins)
 #   lambda-rie the AWS Lambda Runtime Interface Emulator into .cache/bin/ (go install)
@@ -62,6 +63,39 @@ check_go() {
     return
   fi
   say "go ok ($("$go_binary" version | cut -d' ' -f3))"
+}
+
+# Terraform is not in any registry this project reaches, so it is checked, not installed. Without it
+# (or its provider mirror) only the Terraform module tests (tests/terraform) fail, so this warns
+# loudly instead of stopping `make build` or `make demo`.
+check_terraform() {
+  # shellcheck source=tools/deps/terraform.env
+  source "$deps/terraform.env"
+  local binary="${TERRAFORM:-terraform}" version platform mirror provider
+  mirror="${TERRAFORM_PROVIDER_MIRROR:-$TERRAFORM_PROVIDER_MIRROR_DEFAULT}"
+  if ! version="$(TF_CLI_CONFIG_FILE=/dev/null "$binary" version -json 2>/dev/null |
+    sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p')" || [ -z "$version" ]; then
+    echo "deps: MISSING: terraform ($binary) is not installed; the Terraform module tests" \
+      "(tests/terraform, deploy_terraform_least_privilege) will fail. Install Terraform" \
+      ">= $TERRAFORM_MIN_VERSION on PATH or set TERRAFORM=<path> (no registry here serves it)." >&2
+    return
+  fi
+  if [ "$(printf '%s\n' "$TERRAFORM_MIN_VERSION" "$version" | sort -V | head -n 1)" != \
+    "$TERRAFORM_MIN_VERSION" ]; then
+    echo "deps: MISSING: terraform $version is older than $TERRAFORM_MIN_VERSION; the Terraform" \
+      "module tests will fail" >&2
+    return
+  fi
+  platform="linux_$(dpkg --print-architecture)"
+  provider="$mirror/registry.terraform.io/hashicorp/aws/$TERRAFORM_AWS_PROVIDER_VERSION/$platform"
+  if ! compgen -G "$provider/terraform-provider-aws_v${TERRAFORM_AWS_PROVIDER_VERSION}*" >/dev/null; then
+    echo "deps: MISSING: the hashicorp/aws $TERRAFORM_AWS_PROVIDER_VERSION provider for $platform" \
+      "is not in the filesystem mirror $mirror (expected $provider/terraform-provider-aws_v...);" \
+      "no provider registry is reachable, so the Terraform module tests will fail. Set" \
+      "TERRAFORM_PROVIDER_MIRROR=<dir> to another mirror." >&2
+    return
+  fi
+  say "terraform ok ($version, hashicorp/aws $TERRAFORM_AWS_PROVIDER_VERSION in $mirror)"
 }
 
 # Copies the run-time jars a pom under tools/deps/maven/<name>/ names into .cache/jars/<name>/.
@@ -131,6 +165,7 @@ install_rie() {
 install_apt
 check_java
 check_go
+check_terraform
 install_jars dynamodb-local
 install_jars kafka
 install_venv

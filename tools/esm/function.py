@@ -154,6 +154,14 @@ class LambdaFunction:
         return InvokeResult(status, data, payload, function_error, time.monotonic() - started,
                             invalid)
 
+    def runtime_pids(self) -> list[int]:
+        """The PIDs of the runtime (bootstrap) processes RIE started, recognised by this
+        instance's marker (for tests that freeze the runtime with SIGSTOP, as Lambda does)."""
+        if self._process is None:
+            return []
+        return [pid for pid in _descendants(self._process.pid)
+                if _has_environment(pid, self._marker)]
+
     def stop(self, timeout: float = 10.0) -> int | None:
         """Stops the bootstrap RIE started, then RIE; returns RIE's exit code."""
         if self._process is None:
@@ -269,6 +277,9 @@ class FunctionPool:
     def invoke(self, event: dict) -> InvokeResult:
         with self.environment() as function:
             return function.invoke(event)
+
+    def runtime_pids(self) -> list[int]:
+        return [pid for function in self._functions for pid in function.runtime_pids()]
 
     def stop(self) -> None:
         for function in self._functions:

@@ -104,8 +104,14 @@ class ProducerContext {
   /// Keeps the latest client-level error (authentication, TLS, transport), already redacted, so
   /// an undelivered message's error can say why the brokers could not be reached. Served in poll
   /// on the publishing thread.
-  void note_broker_error(std::string text) { last_broker_error_ = std::move(text); }
+  void note_broker_error(rd_kafka_resp_err_t code, std::string text) {
+    last_broker_error_code_ = code;
+    last_broker_error_ = std::move(text);
+  }
   [[nodiscard]] const std::string& last_broker_error() const { return last_broker_error_; }
+  [[nodiscard]] rd_kafka_resp_err_t last_broker_error_code() const {
+    return last_broker_error_code_;
+  }
 
   /// True when no token was set yet or the last one is within the refresh margin of expiry.
   [[nodiscard]] bool token_needs_refresh(std::chrono::system_clock::time_point now) const {
@@ -115,6 +121,7 @@ class ProducerContext {
   void begin_wave(std::size_t message_count) {
     ++wave_;
     last_broker_error_.clear();
+    last_broker_error_code_ = RD_KAFKA_RESP_ERR_NO_ERROR;
     reports_.assign(message_count, Report{});
     pending_ = 0;
   }
@@ -167,6 +174,7 @@ class ProducerContext {
   OAuthBearerTokenProvider token_provider_;
   std::optional<std::chrono::system_clock::time_point> token_expiry_;
   std::string last_broker_error_;
+  rd_kafka_resp_err_t last_broker_error_code_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   std::uint32_t wave_ = 0;
   std::vector<Report> reports_;
   std::size_t pending_ = 0;
@@ -202,7 +210,7 @@ void on_error(rd_kafka_t* /*producer*/, int code, const char* reason, void* opaq
       error == RD_KAFKA_RESP_ERR__TRANSPORT || error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     // "all brokers down" follows the real cause; keep the cause.
     if (error != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || context->last_broker_error().empty()) {
-      context->note_broker_error(context->redact(text));
+      context->note_broker_error(error, context->redact(text));
     }
   }
 }
@@ -595,6 +603,13 @@ void KafkaPublisher::publish_segments(std::span<const PublishRun> runs,
     if ((!report.arrived || is_purged(report.error)) && !context_->last_broker_error().empty()) {
       // Purged at the deadline: the brokers' last error (e.g. authentication) is the reason.
       state.error->message += " (last broker error " + context_->last_broker_error() + ")";
+      // A refused login or TLS handshake is why nothing went out: the error carries that code, so
+      // it is classified as the deployment fault it is (failure_scope), not as a slow broker.
+      const rd_kafka_resp_err_t cause = context_->last_broker_error_code();
+      if (cause == RD_KAFKA_RESP_ERR__AUTHENTICATION || cause == RD_KAFKA_RESP_ERR__SSL) {
+        state.error->code = rd_kafka_err2name(cause);
+        state.error->kind = kafka_error_kind(cause);
+      }
     }
   }
   release_unreported_messages();

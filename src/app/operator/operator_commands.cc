@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/operator/audit_command.h"
 #include "app/operator/operator_context.h"
 #include "core/operator/command_arguments.h"
 #include "core/operator/status_report.h"
@@ -879,9 +880,10 @@ struct CommandEntry {
   int (*run)(const CommandArguments&, const core::config::Environment&, Console&);
 };
 
-const std::array<CommandEntry, 4>& commands() {
-  static const std::array<CommandEntry, 4> kCommands{
+const std::array<CommandEntry, 5>& commands() {
+  static const std::array<CommandEntry, 5> kCommands{
       CommandEntry{"status", kStatusOptions, kStatusHelp, run_status},
+      CommandEntry{"audit", audit_options(), audit_help(), run_audit},
       CommandEntry{"replay", kReplayOptions, kReplayHelp, run_replay},
       CommandEntry{"release", kReleaseOptions, kReleaseHelp, run_release},
       CommandEntry{"sweep", kSweepOptions, kSweepHelp, run_sweep}};

@@ -1,7 +1,8 @@
 #pragma once
 
-// The operator commands of the one binary: `bootstrap status|replay|release|sweep`. They read the
-// dispatcher's own settings from the environment and act on its tables through the same adapters.
+// The operator commands of the one binary: `bootstrap status|audit|replay|release|sweep`. They read
+// the dispatcher's own settings from the environment and act on its tables through the same
+// adapters.
 
 #include <iosfwd>
 #include <span>
@@ -15,7 +16,7 @@ namespace dispatcher::app::operator_tools {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;      ///< a service or configuration error, or a refusal
 inline constexpr int kExitUsage = 2;      ///< bad arguments
-inline constexpr int kExitAttention = 3;  ///< held aggregates found (status, sweep)
+inline constexpr int kExitAttention = 3;  ///< held aggregates (status, sweep); audit problems
 
 /// Where a command talks to its operator.
 struct Console {
@@ -25,7 +26,7 @@ struct Console {
   bool interactive;   ///< standard input is a terminal: confirmations may be asked
 };
 
-/// True for "status", "replay", "release" and "sweep".
+/// True for "status", "audit", "replay", "release" and "sweep".
 [[nodiscard]] bool is_operator_command(std::string_view command) noexcept;
 
 /// Runs `command` with `arguments` (after the command name); returns the exit code.

@@ -49,6 +49,10 @@ class OperatorContext {
   }
   [[nodiscard]] const core::dispatch::RunPlanner& planner() const noexcept { return *planner_; }
   [[nodiscard]] core::Deadline deadline_in(std::chrono::seconds seconds) const;
+  /// The process's AWS context (CA bundle, credentials, region), for the audit's Kafka reader.
+  [[nodiscard]] const AwsContext& aws() const noexcept { return *aws_; }
+  /// The DynamoDB JSON client, for the audit's own Scans.
+  [[nodiscard]] adapters::aws::JsonClient& dynamodb_json() noexcept { return *json_; }
 
   /// Reads the next page of every unfinished segment of `progress` together (Scan with Segment /
   /// TotalSegments, strongly consistent, keys and the marker's trigger only) and advances it.

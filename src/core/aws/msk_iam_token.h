@@ -34,11 +34,13 @@ struct MskIamToken {
 /// (GET, service kMskIamSigningService, expires kMskIamTokenLifetime).
 [[nodiscard]] std::string msk_iam_connect_url(std::string_view region);
 
-/// The token for `presigned_url` (msk_iam_connect_url presigned at `signing_time`): the URL with
-/// "&User-Agent=<user_agent, URI-encoded>" appended, in unpadded URL-safe base64. Its expiry is
-/// `signing_time` truncated to whole seconds (as X-Amz-Date is) plus kMskIamTokenLifetime.
+/// The token for `presigned_url` (msk_iam_connect_url presigned at `signing_time` with
+/// X-Amz-Expires = `lifetime`): the URL with "&User-Agent=<user_agent, URI-encoded>" appended, in
+/// unpadded URL-safe base64. Its expiry is `signing_time` truncated to whole seconds (as
+/// X-Amz-Date is) plus `lifetime`.
 [[nodiscard]] MskIamToken msk_iam_token(std::string_view presigned_url, std::string_view user_agent,
-                                        std::chrono::system_clock::time_point signing_time);
+                                        std::chrono::system_clock::time_point signing_time,
+                                        std::chrono::seconds lifetime = kMskIamTokenLifetime);
 
 /// Whether a token expiring at `expiry` must be replaced at `now`: true once less than `margin`
 /// is left, including after expiry (a Lambda thawed after a long freeze).

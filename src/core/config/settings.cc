@@ -72,7 +72,9 @@ std::string without_quoted_parts(std::string_view what) {
 /// quote), so no check can echo a secret, whichever variable it is about.
 class Problems {
  public:
-  Problems(const Environment& environment, const SensitiveNames& sensitive) {
+  Problems(const Environment& environment, const SensitiveNames& sensitive,
+           UnresolvedNames unresolved = {})
+      : unresolved_(std::move(unresolved)) {
     for (const auto& [name, value] : environment) {
       if (name != "KAFKA_SSL_KEY_PASSWORD" && !sensitive.contains(name)) {
         continue;
@@ -91,6 +93,9 @@ class Problems {
     });
   }
   void add(std::string_view variable, std::string_view what) {
+    if (unresolved_.contains(variable)) {
+      return;
+    }
     if (!text_.empty()) {
       text_ += "; ";
     }
@@ -109,6 +114,7 @@ class Problems {
   [[nodiscard]] const std::string& text() const { return text_; }
 
  private:
+  UnresolvedNames unresolved_;
   SensitiveNames sensitive_names_;
   std::vector<std::string> secret_values_;
   std::string text_;
@@ -149,6 +155,34 @@ Integer integer_setting(const Environment& environment, std::string_view name, I
     return fallback;
   }
   return parsed;
+}
+
+/// RFC 3986 URI-reference characters (unreserved, reserved, and '%' of percent-encoding).
+bool is_uri_reference(std::string_view text) noexcept {
+  constexpr std::string_view kAllowed = "-._~:/?#[]@!$&'()*+,;=%";
+  return !text.empty() && std::ranges::all_of(text, [kAllowed](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           kAllowed.find(c) != std::string_view::npos;
+  });
+}
+
+/// "type/subtype" of RFC 2045 tokens, optionally followed by "; parameters" of printable ASCII.
+bool is_media_type(std::string_view text) noexcept {
+  constexpr std::string_view kTokenSpecials = "()<>@,;:\\\"/[]?= ";
+  const auto is_token = [kTokenSpecials](std::string_view token) {
+    return !token.empty() && std::ranges::all_of(token, [kTokenSpecials](char c) {
+      return c > ' ' && c < 127 && kTokenSpecials.find(c) == std::string_view::npos;
+    });
+  };
+  const auto semicolon = text.find(';');
+  const std::string_view type = text.substr(0, semicolon);
+  const auto slash = type.find('/');
+  if (slash == std::string_view::npos || !is_token(type.substr(0, slash)) ||
+      !is_token(type.substr(slash + 1))) {
+    return false;
+  }
+  return semicolon == std::string_view::npos ||
+         std::ranges::all_of(text.substr(semicolon), [](char c) { return c >= ' ' && c < 127; });
 }
 
 LogLevel log_level_setting(const Environment& environment, Problems& problems) {
@@ -301,8 +335,19 @@ std::optional<ReferenceKind> reference_kind(std::string_view value) {
   return std::nullopt;
 }
 
-Result<Settings> parse_settings(const Environment& environment, const SensitiveNames& sensitive) {
-  Problems problems(environment, sensitive);
+UnresolvedNames reference_valued_names(const Environment& environment) {
+  UnresolvedNames names;
+  for (const auto& [name, value] : environment) {
+    if (reference_kind(trimmed(value))) {
+      names.insert(name);
+    }
+  }
+  return names;
+}
+
+Result<Settings> parse_settings(const Environment& environment, const SensitiveNames& sensitive,
+                                const UnresolvedNames& unresolved) {
+  Problems problems(environment, sensitive, unresolved);
   Settings settings;
   settings.kafka_bootstrap_servers = required(environment, "KAFKA_BOOTSTRAP_SERVERS", problems);
   settings.kafka_client_id =
@@ -350,6 +395,35 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
   }
   settings.kafka_allow_auto_create_topics =
       boolean_setting(environment, "KAFKA_ALLOW_AUTO_CREATE_TOPICS", false, problems);
+  settings.kafka_cloudevents_headers =
+      boolean_setting(environment, "KAFKA_CLOUDEVENTS_HEADERS", false, problems);
+  settings.kafka_cloudevents_source = optional_text(environment, "KAFKA_CLOUDEVENTS_SOURCE", "");
+  settings.kafka_cloudevents_content_type =
+      optional_text(environment, "KAFKA_CLOUDEVENTS_CONTENT_TYPE", "");
+  for (const auto& [name, value] :
+       {std::pair<std::string_view, const std::string*>{"KAFKA_CLOUDEVENTS_SOURCE",
+                                                        &settings.kafka_cloudevents_source},
+        std::pair<std::string_view, const std::string*>{
+            "KAFKA_CLOUDEVENTS_CONTENT_TYPE", &settings.kafka_cloudevents_content_type}}) {
+    if (!value->empty() && !settings.kafka_cloudevents_headers) {
+      problems.add(name, "is set but KAFKA_CLOUDEVENTS_HEADERS is not true");
+    }
+  }
+  if (!settings.kafka_cloudevents_source.empty() &&
+      !is_uri_reference(settings.kafka_cloudevents_source)) {
+    problems.add(
+        "KAFKA_CLOUDEVENTS_SOURCE",
+        "must be a URI-reference (RFC 3986: ASCII letters, digits and -._~:/?#[]@!$&'()*+,;=%, "
+        "no spaces), got \"" +
+            settings.kafka_cloudevents_source + "\"");
+  }
+  if (!settings.kafka_cloudevents_content_type.empty() &&
+      !is_media_type(settings.kafka_cloudevents_content_type)) {
+    problems.add("KAFKA_CLOUDEVENTS_CONTENT_TYPE",
+                 "must be a media type such as application/json or "
+                 "application/avro; charset=binary, got \"" +
+                     settings.kafka_cloudevents_content_type + "\"");
+  }
   settings.ca_bundle = optional_text(environment, "DISPATCHER_CA_BUNDLE", "");
   settings.poison_policy = poison_policy_setting(environment, problems);
   settings.dead_letter_topic = optional_text(environment, "DISPATCHER_DEAD_LETTER_TOPIC", "");
@@ -369,6 +443,9 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
   if (!settings.events_table_name.empty() &&
       settings.events_table_name == settings.offsets_table_name) {
     problems.add("OFFSETS_TABLE_NAME", "must name a different table than EVENTS_TABLE_NAME");
+  }
+  if (settings.kafka_cloudevents_headers && settings.kafka_cloudevents_source.empty()) {
+    settings.kafka_cloudevents_source = settings.events_table_name;
   }
   settings.first_event_version =
       integer_setting<std::int64_t>(environment, "DISPATCHER_FIRST_EVENT_VERSION", 0, 0,

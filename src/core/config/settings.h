@@ -61,6 +61,13 @@ struct Settings {
   /// KAFKA_ALLOW_AUTO_CREATE_TOPICS=true lets the broker create a missing topic on first use
   /// (when the broker allows it); by default a missing topic is an error.
   bool kafka_allow_auto_create_topics = false;
+  /// KAFKA_CLOUDEVENTS_HEADERS=true adds the CloudEvents binary-mode headers (ce_*) to every
+  /// message.
+  bool kafka_cloudevents_headers = false;
+  /// KAFKA_CLOUDEVENTS_SOURCE: ce_source, a URI-reference; default EVENTS_TABLE_NAME.
+  std::string kafka_cloudevents_source;
+  /// KAFKA_CLOUDEVENTS_CONTENT_TYPE: the content-type header (e.g. application/json); empty: none.
+  std::string kafka_cloudevents_content_type;
   /// DISPATCHER_CA_BUNDLE: PEM file of trusted CAs for HTTPS and Kafka TLS; empty: discovered
   /// from the known locations at start-up (app/ca_bundle.h).
   std::string ca_bundle;
@@ -101,11 +108,20 @@ enum class ReferenceKind : unsigned char { kSsmParameter, kSecretsManagerSecret 
 /// Secrets Manager secret (app/reference_resolver.h). KAFKA_SSL_KEY_PASSWORD always is one.
 using SensitiveNames = std::set<std::string, std::less<>>;
 
+/// Variables whose value is an SSM / Secrets Manager ARN that could not be resolved (start-up
+/// failed before): their value is unknown, so no problem is reported about them.
+using UnresolvedNames = std::set<std::string, std::less<>>;
+
+/// The variables of `environment` whose value is an ARN reference (reference_kind).
+[[nodiscard]] UnresolvedNames reference_valued_names(const Environment& environment);
+
 /// Reads and validates every setting. On failure the error (code "InvalidConfiguration") lists
 /// every problem found, each naming the variable and what is wrong. The value of a variable in
-/// `sensitive` (or of KAFKA_SSL_KEY_PASSWORD) never appears in the error.
+/// `sensitive` (or of KAFKA_SSL_KEY_PASSWORD) never appears in the error. Problems about the
+/// variables in `unresolved` are left out (their real value is not known).
 [[nodiscard]] Result<Settings> parse_settings(const Environment& environment,
-                                              const SensitiveNames& sensitive = {});
+                                              const SensitiveNames& sensitive = {},
+                                              const UnresolvedNames& unresolved = {});
 
 /// DISPATCHER_REQUESTS_IN_FLIGHT as parse_settings reads it, for the HTTP client that is made
 /// before parse_settings runs. Error: permanent "InvalidConfiguration" (service "config") naming

@@ -685,12 +685,14 @@ RunPlanner make_run_planner(const DispatcherOptions& options) {
         options.dead_letter_topic + "\"");
   }
   // MessageMapper throws std::invalid_argument for a topic template that does not parse.
-  return RunPlanner(MessageMapper(MessageMapperOptions{
-                        .topic = options.topic, .max_message_bytes = options.max_message_bytes}),
-                    options.poison_policy, options.first_event_version,
-                    DeadLetterOptions{.topic = options.dead_letter_topic,
-                                      .source_table = options.source_table,
-                                      .max_message_bytes = options.max_message_bytes});
+  return RunPlanner(
+      MessageMapper(MessageMapperOptions{.topic = options.topic,
+                                         .max_message_bytes = options.max_message_bytes,
+                                         .cloud_events = options.cloud_events}),
+      options.poison_policy, options.first_event_version,
+      DeadLetterOptions{.topic = options.dead_letter_topic,
+                        .source_table = options.source_table,
+                        .max_message_bytes = options.max_message_bytes});
 }
 
 const char* phase_name(Phase phase) noexcept {

@@ -36,6 +36,8 @@ struct DispatcherOptions {
   PoisonPolicy poison_policy = PoisonPolicy::kHold;  ///< DISPATCHER_POISON_POLICY
   std::string dead_letter_topic;  ///< DISPATCHER_DEAD_LETTER_TOPIC (required with kDeadLetter)
   std::string source_table;       ///< EVENTS_TABLE_NAME, named in dead-letter headers
+  /// KAFKA_CLOUDEVENTS_HEADERS=true: CloudEvents binary-mode headers (MessageMapperOptions).
+  std::optional<CloudEventsOptions> cloud_events;
 };
 
 /// The waves of an invocation, in order. Their number does not depend on the number of aggregates.

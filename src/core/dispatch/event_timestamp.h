@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 #include "core/dynamodb/attribute_value.h"
 
@@ -13,5 +14,8 @@ namespace dispatcher::core::dispatch {
 /// millisecond. nullopt: missing, not a number, negative or out of range.
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point> event_timestamp(
     const dynamodb::Item& item);
+
+/// `time` in RFC 3339, UTC, to the millisecond: "2026-11-24T02:13:20.123Z" (CloudEvents' ce_time).
+[[nodiscard]] std::string rfc3339_utc(std::chrono::system_clock::time_point time);
 
 }  // namespace dispatcher::core::dispatch

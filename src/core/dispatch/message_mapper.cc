@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+
+#include "core/dispatch/event_timestamp.h"
 
 namespace dispatcher::core::dispatch {
 namespace {
@@ -25,8 +28,14 @@ Error poison(const Item& item, Error error) {
 constexpr std::array<std::string_view, 6> kStandardHeaderNames = {
     "messageId", "messageType", "streamType", "streamId", "version", "timestamp"};
 
-bool is_standard_header(std::string_view name) noexcept {
-  return std::ranges::find(kStandardHeaderNames, name) != kStandardHeaderNames.end();
+// With CloudEvents on, these are the mapper's too (ce_* and content-type).
+constexpr std::array<std::string_view, 7> kCloudEventsHeaderNames = {
+    "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"};
+
+bool is_standard_header(std::string_view name, bool cloud_events) noexcept {
+  return std::ranges::find(kStandardHeaderNames, name) != kStandardHeaderNames.end() ||
+         (cloud_events &&
+          std::ranges::find(kCloudEventsHeaderNames, name) != kCloudEventsHeaderNames.end());
 }
 
 TopicTemplate parse_topic_template(std::string_view text) {
@@ -144,6 +153,8 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
   const std::string& stream_id_text = *dynamodb::string_attribute(item, "streamId");
   const std::string& data_bytes = *dynamodb::binary_attribute(item, "data");
   const std::string& version_text = *dynamodb::number_attribute(item, "version");
+  const std::string* event_id_text = dynamodb::string_attribute(item, "eventId");
+  const std::string* event_type_text = dynamodb::string_attribute(item, "eventType");
   std::vector<std::pair<const std::string*, const std::string*>> kept_headers;
   constexpr std::size_t kStandardHeaders = 6;
   kept_headers.reserve(item_headers != nullptr ? item_headers->size() : 0);
@@ -159,7 +170,7 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
                                                      std::string(dynamodb::type_name(value)) +
                                                      "\": ...}")));
       }
-      if (is_standard_header(name)) {
+      if (is_standard_header(name, options_.cloud_events.has_value())) {
         // The standard header is the contract consumers rely on: it wins, the item's is dropped.
         const auto version = dynamodb::integer_attribute(item, "version");
         warnings.push_back(
@@ -175,8 +186,8 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
     }
   }
   const std::array<std::pair<std::string_view, const std::string*>, kStandardHeaders> standard = {{
-      {"messageId", dynamodb::string_attribute(item, "eventId")},
-      {"messageType", dynamodb::string_attribute(item, "eventType")},
+      {"messageId", event_id_text},
+      {"messageType", event_type_text},
       {"streamType", dynamodb::string_attribute(item, "streamType")},
       {"streamId", &stream_id_text},
       {"version", &version_text},
@@ -184,6 +195,25 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
   }};
   for (const auto& [name, text] : standard) {
     size += name.size() + text->size();
+  }
+  // CloudEvents headers repeat eventId, eventType and id: they are made (copied) here, before the
+  // texts are handed over.
+  std::vector<Header> cloud_event_headers;
+  if (const auto& cloud_events = options_.cloud_events) {
+    cloud_event_headers.emplace_back("ce_specversion", "1.0");
+    cloud_event_headers.emplace_back("ce_id", *event_id_text);
+    cloud_event_headers.emplace_back("ce_source", cloud_events->source);
+    cloud_event_headers.emplace_back("ce_type", *event_type_text);
+    if (const auto time = event_timestamp(item)) {
+      cloud_event_headers.emplace_back("ce_time", rfc3339_utc(*time));
+    }
+    cloud_event_headers.emplace_back("ce_subject", *dynamodb::string_attribute(item, "id"));
+    if (!cloud_events->content_type.empty()) {
+      cloud_event_headers.emplace_back("content-type", cloud_events->content_type);
+    }
+    for (const auto& [name, text] : cloud_event_headers) {
+      size += name.size() + text.size();
+    }
   }
   if (size > options_.max_message_bytes) {
     return fail(poison(
@@ -196,13 +226,13 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
                           .key = stream_id_text,  // a copy: the streamId header takes the text
                           .value = take(data_bytes),
                           .headers = {}};
-  message.headers.reserve(kept_headers.size() + kStandardHeaders);
+  message.headers.reserve(kept_headers.size() + kStandardHeaders + cloud_event_headers.size());
   if constexpr (kConsume) {
     if (item_headers != nullptr) {
       // The names are map keys: extracting the node is the only way to move them.
       auto& owned = const_cast<AttributeMap&>(*item_headers);
       for (auto entry = owned.begin(); entry != owned.end();) {
-        if (is_standard_header(entry->first)) {
+        if (is_standard_header(entry->first, options_.cloud_events.has_value())) {
           ++entry;  // dropped, with the warning above
           continue;
         }
@@ -219,6 +249,7 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
   for (const auto& [name, text] : standard) {
     message.headers.emplace_back(std::string(name), take(*text));
   }
+  std::ranges::move(cloud_event_headers, std::back_inserter(message.headers));
   return message;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,15 @@
 
 namespace dispatcher::core::dispatch {
 
+/// CloudEvents binary content mode (the Kafka protocol binding), when enabled: headers
+/// ce_specversion "1.0", ce_id (eventId), ce_source, ce_type (eventType), ce_time (the event's
+/// timestamp in RFC 3339; left out when unreadable), ce_subject (the item's id), and content-type
+/// when set. Sent after the standard headers; an item header of one of these names is dropped.
+struct CloudEventsOptions {
+  std::string source;        ///< ce_source (KAFKA_CLOUDEVENTS_SOURCE; default the events table)
+  std::string content_type;  ///< the content-type header; empty: none
+};
+
 struct MessageMapperOptions {
   /// KAFKA_TOPIC_OUTPUT: a topic name or a template over the event's fields ("events.{streamType}",
   /// see TopicTemplate). It must parse: the mapper's constructor throws otherwise.
@@ -22,6 +32,8 @@ struct MessageMapperOptions {
   /// max.message.bytes). Counted as key + value + every header name and value, which is what the
   /// broker counts minus a few bytes of framing.
   std::size_t max_message_bytes = 1000000;
+  /// nullopt: no CloudEvents headers (the default).
+  std::optional<CloudEventsOptions> cloud_events;
 };
 
 /// Turns an event item into the Kafka message users depend on (DESIGN §4):

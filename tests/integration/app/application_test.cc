@@ -235,6 +235,24 @@ TEST(Application, MissingRegionFailsStartUp) {
   EXPECT_THAT(application.error().message, HasSubstr("AWS_REGION"));
 }
 
+TEST(Application, StartUpNamesEveryProblemAtOnce) {
+  core::observability::Logger logger(
+      "test", core::config::LogLevel::kInfo, [](std::string_view) {},
+      [] { return std::chrono::system_clock::now(); });
+  // No region, no credentials and none of the settings: all of them in one error.
+  const auto application =
+      Application::create({{"KAFKA_MAX_MESSAGE_BYTES", "12"}, {"LOG_LEVEL", "loud"}}, logger);
+  ASSERT_FALSE(application.has_value());
+  EXPECT_EQ(application.error().code, "InvalidConfiguration");
+  for (const std::string_view problem :
+       {"MissingRegion", "CredentialsNotFound", "KAFKA_BOOTSTRAP_SERVERS is required",
+        "KAFKA_TOPIC_OUTPUT is required", "EVENTS_TABLE_NAME is required",
+        "OFFSETS_TABLE_NAME is required", "KAFKA_MAX_MESSAGE_BYTES must be a whole number",
+        "LOG_LEVEL must be one of"}) {
+    EXPECT_THAT(application.error().message, HasSubstr(problem));
+  }
+}
+
 TEST(Application, ReadsTheSaslSecretGivenAsItsArnExactlyOnceAtStartUp) {
   testing::FaultServer secrets_manager;
   const std::string arn =

@@ -20,6 +20,7 @@
 #include "adapters/kafka/kafka_publisher.h"
 #include "app/startup_configuration.h"
 #include "core/aws/msk_iam_token.h"
+#include "core/dispatch/failure_scope.h"
 #include "core/encoding/base64.h"
 #include "integration/http/aws_test_support.h"
 #include "kafka_test_support.h"
@@ -380,7 +381,11 @@ TEST(KafkaSecureBroker, WrongPasswordFailsSayingAuthenticationFailedWithoutThePa
               result, milliseconds(8000));
   ASSERT_TRUE(result.created);
   ASSERT_TRUE(result.error) << "published with a wrong password";
-  EXPECT_THAT(result.error->describe(), HasSubstr("_AUTHENTICATION"));
+  // Named by its cause, so it fails the invocation as a deployment fault (docs/operations.md),
+  // not a retry of what looks like a slow broker.
+  EXPECT_EQ(result.error->code, "_AUTHENTICATION") << result.error->describe();
+  EXPECT_EQ(core::dispatch::failure_scope(*result.error),
+            core::dispatch::FailureScope::kFailInvocation);
   EXPECT_THAT(result.error->describe(), HasSubstr("Authentication failed"));
   EXPECT_THAT(result.error->describe(), Not(HasSubstr(wrong)));
   EXPECT_THAT(result.log.all(), HasSubstr("Authentication failed"));
@@ -395,7 +400,9 @@ TEST(KafkaSecureBroker, BrokerCertificateFromAnUntrustedCaIsRefused) {
       result, milliseconds(8000));
   ASSERT_TRUE(result.created);
   ASSERT_TRUE(result.error) << "published to a broker whose certificate is not trusted";
-  EXPECT_THAT(result.error->describe(), HasSubstr("_SSL"));
+  EXPECT_EQ(result.error->code, "_SSL") << result.error->describe();
+  EXPECT_EQ(core::dispatch::failure_scope(*result.error),
+            core::dispatch::FailureScope::kFailInvocation);
   EXPECT_THAT(result.error->describe(), HasSubstr("certificate verify failed"));
 }
 

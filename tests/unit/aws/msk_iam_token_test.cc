@@ -100,6 +100,12 @@ TEST(MskIamToken, ExpiryIsTheWholeSecondOfSigningPlusFifteenMinutes) {
   EXPECT_EQ(token.expiry, from_ms(1'700'000'000'000) + seconds(900));
 }
 
+TEST(MskIamToken, ExpiryFollowsAShorterLifetimeWhenOneIsGiven) {
+  const system_clock::time_point signed_at = from_ms(1'700'000'000'999);
+  const MskIamToken token = msk_iam_token("https://k/?a", "ua", signed_at, seconds(4));
+  EXPECT_EQ(token.expiry, from_ms(1'700'000'000'000) + seconds(4));
+}
+
 TEST(MskIamTokenRefresh, FreshTokenIsKept) {
   const system_clock::time_point now = from_ms(1'700'000'000'000);
   EXPECT_FALSE(token_needs_refresh(now + seconds(900), now));

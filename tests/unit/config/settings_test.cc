@@ -128,6 +128,78 @@ TEST(Settings, SameTableForEventsAndOffsetsIsRefused) {
   EXPECT_THAT(settings.error().message, HasSubstr("OFFSETS_TABLE_NAME must name a different"));
 }
 
+TEST(Settings, CloudEventsHeadersAreOptInWithTheTableAsDefaultSource) {
+  auto settings = parse_settings(minimal_environment());
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_FALSE(settings->kafka_cloudevents_headers);
+  auto environment = minimal_environment();
+  environment["KAFKA_CLOUDEVENTS_HEADERS"] = "true";
+  settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_TRUE(settings->kafka_cloudevents_headers);
+  EXPECT_EQ(settings->kafka_cloudevents_source, "Events");
+  EXPECT_EQ(settings->kafka_cloudevents_content_type, "");
+  environment["KAFKA_CLOUDEVENTS_SOURCE"] = "urn:example:orders";
+  environment["KAFKA_CLOUDEVENTS_CONTENT_TYPE"] = "application/json; charset=utf-8";
+  settings = parse_settings(environment);
+  ASSERT_TRUE(settings.has_value()) << settings.error().describe();
+  EXPECT_EQ(settings->kafka_cloudevents_source, "urn:example:orders");
+  EXPECT_EQ(settings->kafka_cloudevents_content_type, "application/json; charset=utf-8");
+}
+
+TEST(Settings, CloudEventsSettingsAreValidatedWithClearErrors) {
+  auto environment = minimal_environment();
+  environment["KAFKA_CLOUDEVENTS_SOURCE"] = "/orders";
+  environment["KAFKA_CLOUDEVENTS_CONTENT_TYPE"] = "application/json";
+  auto settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(
+      settings.error().message,
+      HasSubstr("KAFKA_CLOUDEVENTS_SOURCE is set but KAFKA_CLOUDEVENTS_HEADERS is not true"));
+  EXPECT_THAT(settings.error().message, HasSubstr("KAFKA_CLOUDEVENTS_CONTENT_TYPE is set but"));
+
+  environment["KAFKA_CLOUDEVENTS_HEADERS"] = "sometimes";
+  settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message,
+              HasSubstr("KAFKA_CLOUDEVENTS_HEADERS must be true or false"));
+
+  environment["KAFKA_CLOUDEVENTS_HEADERS"] = "true";
+  environment["KAFKA_CLOUDEVENTS_SOURCE"] = "my orders";
+  environment["KAFKA_CLOUDEVENTS_CONTENT_TYPE"] = "json";
+  settings = parse_settings(environment);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message,
+              HasSubstr("KAFKA_CLOUDEVENTS_SOURCE must be a URI-reference"));
+  EXPECT_THAT(settings.error().message, HasSubstr("got \"my orders\""));
+  EXPECT_THAT(settings.error().message,
+              HasSubstr("KAFKA_CLOUDEVENTS_CONTENT_TYPE must be a media type"));
+  for (const std::string_view bad : {"application/", "/json", "app lication/json", "a/b/c d"}) {
+    environment["KAFKA_CLOUDEVENTS_CONTENT_TYPE"] = std::string(bad);
+    environment["KAFKA_CLOUDEVENTS_SOURCE"] = "/orders";
+    settings = parse_settings(environment);
+    ASSERT_FALSE(settings.has_value()) << bad;
+    EXPECT_THAT(settings.error().message, HasSubstr("KAFKA_CLOUDEVENTS_CONTENT_TYPE")) << bad;
+  }
+}
+
+TEST(Settings, ProblemsAboutUnresolvedReferencesAreLeftOutAndTheOthersStay) {
+  // Start-up failed before the ARNs could be read: their values are unknown, not wrong.
+  Environment environment = minimal_environment();
+  environment.erase("EVENTS_TABLE_NAME");
+  environment["KAFKA_MAX_MESSAGE_BYTES"] = "arn:aws:ssm:us-east-1:123456789012:parameter/max";
+  environment["LOG_LEVEL"] = "chatty";
+  const auto unresolved = reference_valued_names(environment);
+  EXPECT_EQ(unresolved, UnresolvedNames{"KAFKA_MAX_MESSAGE_BYTES"});
+  const auto settings = parse_settings(environment, {}, unresolved);
+  ASSERT_FALSE(settings.has_value());
+  EXPECT_THAT(settings.error().message, HasSubstr("EVENTS_TABLE_NAME is required"));
+  EXPECT_THAT(settings.error().message, HasSubstr("LOG_LEVEL must be one of"));
+  EXPECT_THAT(settings.error().message, Not(HasSubstr("KAFKA_MAX_MESSAGE_BYTES")));
+  // Without the set, the ARN text itself is judged (and refused) as a number.
+  EXPECT_THAT(parse_settings(environment).error().message, HasSubstr("KAFKA_MAX_MESSAGE_BYTES"));
+}
+
 TEST(ReferenceKind, RecognisesSsmParameterAndSecretArns) {
   EXPECT_EQ(reference_kind("arn:aws:ssm:eu-west-1:123456789012:parameter/dispatcher/topic"),
             ReferenceKind::kSsmParameter);

@@ -314,5 +314,78 @@ TEST(MessageMapper, CarriesW3cTraceparentHeaderUnchanged) {
   EXPECT_EQ(found->second, traceparent);
 }
 
+MessageMapper cloud_events_mapper(std::string content_type = "") {
+  return MessageMapper(MessageMapperOptions{
+      .topic = "orders-out",
+      .cloud_events =
+          CloudEventsOptions{.source = "/events/Orders", .content_type = std::move(content_type)}});
+}
+
+TEST(MessageMapper, CloudEventsHeadersFollowTheStandardOnesWhenEnabled) {
+  const auto message = cloud_events_mapper("application/json").map(seed_item());
+  ASSERT_TRUE(message.has_value()) << message.error().describe();
+  const std::vector<Header> expected{{"correlationId", "c-9"},
+                                     {"traceparent", "00-abc"},
+                                     {"messageId", "3f1c"},
+                                     {"messageType", "OrderPlaced"},
+                                     {"streamType", "Order"},
+                                     {"streamId", "o-17"},
+                                     {"version", "42"},
+                                     {"timestamp", "1700000000123"},
+                                     {"ce_specversion", "1.0"},
+                                     {"ce_id", "3f1c"},
+                                     {"ce_source", "/events/Orders"},
+                                     {"ce_type", "OrderPlaced"},
+                                     {"ce_time", "2023-11-14T22:13:20.123Z"},
+                                     {"ce_subject", "Order:o-17"},
+                                     {"content-type", "application/json"}};
+  EXPECT_EQ(message->headers, expected);
+  EXPECT_EQ(message->value, std::string("\x00\xff{\"a\":1}", 9)) << "the value stays unchanged";
+}
+
+TEST(MessageMapper, CloudEventsHeadersAreOffByDefaultAndContentTypeOnlyWhenSet) {
+  const auto plain = mapper().map(seed_item());
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(std::ranges::any_of(plain->headers, [](const Header& header) {
+    return header.first.starts_with("ce_") || header.first == "content-type";
+  }));
+  const auto without_type = cloud_events_mapper().map(seed_item());
+  ASSERT_TRUE(without_type.has_value());
+  EXPECT_EQ(without_type->headers.back(), (Header{"ce_subject", "Order:o-17"}));
+}
+
+TEST(MessageMapper, CloudEventsTimeFollowsTheTimestampUnitAndIsLeftOutWhenUnreadable) {
+  Item item = seed_item();
+  item["timestamp"] = dynamodb::number_value("1700000000.5");  // seconds
+  auto message = cloud_events_mapper().map(item);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_NE(std::ranges::find(message->headers, Header{"ce_time", "2023-11-14T22:13:20.500Z"}),
+            message->headers.end());
+  item["timestamp"] = dynamodb::number_value("-5");
+  message = cloud_events_mapper().map(item);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_TRUE(std::ranges::none_of(message->headers,
+                                   [](const Header& header) { return header.first == "ce_time"; }));
+}
+
+TEST(MessageMapper, ItemHeadersNamedLikeCloudEventsOnesAreDroppedOnlyWhenEnabled) {
+  Item item = seed_item();
+  std::get<AttributeMap>(item["headers"].value)["ce_type"] = dynamodb::string_value("Forged");
+  std::vector<Warning> warnings;
+  const auto message = cloud_events_mapper().map(item, warnings);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(std::ranges::count_if(message->headers,
+                                  [](const Header& header) { return header.first == "ce_type"; }),
+            1);
+  EXPECT_NE(std::ranges::find(message->headers, Header{"ce_type", "OrderPlaced"}),
+            message->headers.end());
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0].code, "StandardHeaderKept");
+  const auto plain = mapper().map(item);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_NE(std::ranges::find(plain->headers, Header{"ce_type", "Forged"}), plain->headers.end())
+      << "without CloudEvents, a ce_ header of the item is the item's own";
+}
+
 }  // namespace
 }  // namespace dispatcher::core::dispatch
