@@ -62,6 +62,10 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
   if (!attempts) {
     problems.push_back(std::move(attempts.error()));
   }
+  auto in_flight = core::config::requests_in_flight_setting(environment);
+  if (!in_flight) {
+    problems.push_back(std::move(in_flight.error()));
+  }
   std::unique_ptr<AwsContext> context(new AwsContext(environment, std::move(clock)));
   const core::aws::EnvironmentLookup lookup = context->lookup();
 
@@ -76,8 +80,10 @@ core::Result<std::unique_ptr<AwsContext>> AwsContext::create(
       explicit_bundle == environment.end() ? std::string_view{} : explicit_bundle->second);
   if (ca_bundle) {
     context->ca_bundle_ = std::move(*ca_bundle);
-    context->http_ = std::make_shared<adapters::http::Client>(
-        adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
+    // One wave's requests in flight at once, each on a kept-alive connection (the pool is as big).
+    context->http_ = std::make_shared<adapters::http::Client>(adapters::http::ClientOptions{
+        .max_concurrent_requests = in_flight ? *in_flight : core::config::kDefaultRequestsInFlight,
+        .ca_bundle_path = context->ca_bundle_});
     context->credentials_http_ = std::make_shared<adapters::http::Client>(
         adapters::http::ClientOptions{.ca_bundle_path = context->ca_bundle_});
   } else {

@@ -28,8 +28,9 @@ namespace dispatcher::app {
 class AwsContext {
  public:
   /// Errors (permanent, service "config"): no region, no or partial credentials, a malformed
-  /// AWS_MAX_ATTEMPTS, no CA bundle (CaBundleNotFound); each names the variables concerned, never a
-  /// secret value. Several at once are one error naming them all (combined_startup_error).
+  /// AWS_MAX_ATTEMPTS or DISPATCHER_REQUESTS_IN_FLIGHT, no CA bundle (CaBundleNotFound); each
+  /// names the variables concerned, never a secret value. Several at once are one error naming
+  /// them all (combined_startup_error).
   [[nodiscard]] static core::Result<std::unique_ptr<AwsContext>> create(
       const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock);
 

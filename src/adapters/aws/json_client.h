@@ -77,10 +77,20 @@ struct JsonClientOptions {
 struct JsonCall {
   std::string operation;  ///< "Query", "GetSecretValue", ...
   nlohmann::json input;   ///< the request body
+  /// Hand a successful response's body over as text (JsonResponse::body) instead of parsing it
+  /// into `output`, for callers that decode large bodies themselves (simdjson). The body is still
+  /// checksummed, and one that is not a JSON object is still the retryable "InvalidResponseBody",
+  /// retried like any other. Error responses are parsed as always.
+  bool raw_output = false;
+  /// With raw_output: decides whether a 2xx body is a JSON object, and may decode it on the way
+  /// (the caller keeps what it decoded). Empty: only the first and last non-blank characters are
+  /// looked at.
+  std::function<bool(const std::string& body)> check_raw_body;
 };
 
 struct JsonResponse {
-  nlohmann::json output;   ///< the parsed response body ({} for an empty body)
+  nlohmann::json output;   ///< the parsed response body ({} for an empty body or a raw_output call)
+  std::string body;        ///< the response body, for a raw_output call
   std::string request_id;  ///< x-amzn-RequestId, when sent
   int attempts = 1;        ///< attempts made, including the successful one
 };

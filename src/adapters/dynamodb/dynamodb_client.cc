@@ -1,12 +1,14 @@
 #include "adapters/dynamodb/dynamodb_client.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
 #include "core/dynamodb/json_codec.h"
+#include "core/dynamodb/json_text_decoder.h"
 
 namespace dispatcher::adapters::dynamodb {
 namespace {
@@ -330,6 +332,35 @@ json query_input(const QueryRequest& request, std::optional<int> limit,
   return input;
 }
 
+core::Result<QueryPage> query_page(const json& output);
+
+/// Whether `body` is a JSON object, by the nlohmann path (for what the simdjson decoder declined).
+bool is_json_object_text(const std::string& body) {
+  return json::parse(body, nullptr, false).is_object();
+}
+
+/// A raw_output Query call whose body check decodes the clean case with simdjson into `decoded`.
+aws::JsonCall raw_query_call(json input, std::optional<core::dynamodb::QueryOutput>& decoded) {
+  return aws::JsonCall{.operation = "Query",
+                       .input = std::move(input),
+                       .raw_output = true,
+                       .check_raw_body = [&decoded](const std::string& body) {
+                         decoded = core::dynamodb::decode_query_output(body);
+                         return decoded.has_value() || is_json_object_text(body);
+                       }};
+}
+
+/// The page of a raw_query_call's response: what the simdjson decoder read, else the nlohmann path
+/// and query_page, whose errors are the contract.
+core::Result<QueryPage> query_page(const aws::JsonResponse& response,
+                                   std::optional<core::dynamodb::QueryOutput>& decoded) {
+  if (decoded.has_value()) {
+    return QueryPage{.items = std::move(decoded->items),
+                     .last_evaluated_key = std::move(decoded->last_evaluated_key)};
+  }
+  return query_page(json::parse(response.body, nullptr, false));
+}
+
 core::Result<QueryPage> query_page(const json& output) {
   const auto items = output.find("Items");
   if (items == output.end()) {
@@ -350,12 +381,14 @@ core::Result<QueryPage> query_page(const json& output) {
 
 core::Result<QueryPage> DynamoDbClient::query(const QueryRequest& request,
                                               core::Deadline deadline) {
-  auto response = json_->call(
-      "Query", query_input(request, request.limit, request.exclusive_start_key), deadline);
-  if (!response) {
-    return core::fail(std::move(response.error()));
+  std::optional<core::dynamodb::QueryOutput> decoded;
+  const std::array<aws::JsonCall, 1> calls{
+      raw_query_call(query_input(request, request.limit, request.exclusive_start_key), decoded)};
+  auto responses = json_->call_all(calls, deadline);
+  if (!responses.front()) {
+    return core::fail(std::move(responses.front().error()));
   }
-  return query_page(response->output);
+  return query_page(*responses.front(), decoded);
 }
 
 std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
@@ -408,13 +441,14 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
     }
     std::vector<aws::JsonCall> calls;
     calls.reserve(sending.size());
-    for (const std::size_t i : sending) {
+    std::vector<std::optional<core::dynamodb::QueryOutput>> decoded(sending.size());
+    for (std::size_t k = 0; k < sending.size(); ++k) {
+      const std::size_t i = sending[k];
       const int limit = page_limit(requests[i], results[i].items.size(), max_items[i]);
       const bool limited = requests[i].limit.has_value() || max_items[i] != kAllItems;
-      calls.push_back(
-          {.operation = "Query",
-           .input = query_input(requests[i], limited ? std::optional(limit) : std::nullopt,
-                                next_keys[i])});
+      calls.push_back(raw_query_call(
+          query_input(requests[i], limited ? std::optional(limit) : std::nullopt, next_keys[i]),
+          decoded[k]));
     }
     auto responses = json_->call_all(calls, deadline);
     std::vector<std::size_t> unfinished = std::move(waiting);
@@ -424,7 +458,7 @@ std::vector<core::Result<QueryResult>> DynamoDbClient::query_pages(
         errors[i] = std::move(responses[k].error());
         continue;
       }
-      auto page = query_page(responses[k]->output);
+      auto page = query_page(*responses[k], decoded[k]);
       if (!page) {
         errors[i] = std::move(page.error());
         continue;
@@ -503,6 +537,9 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
   for (int round = 1; !pending.empty(); ++round) {
     std::vector<std::vector<std::size_t>> chunks;
     std::vector<aws::JsonCall> calls;
+    // What the body check of each chunk's call decoded with simdjson (the clean case).
+    std::vector<std::optional<core::dynamodb::BatchGetOutput>> decoded(
+        (pending.size() + kBatchGetChunk - 1) / kBatchGetChunk);
     for (std::size_t start = 0; start < pending.size(); start += kBatchGetChunk) {
       const auto end = std::min(start + kBatchGetChunk, pending.size());
       chunks.emplace_back(pending.begin() + static_cast<std::ptrdiff_t>(start),
@@ -516,8 +553,14 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
         table_request["ProjectionExpression"] = *request.projection_expression;
       }
       add_expressions(table_request, request.expression_attribute_names, {});
+      auto& slot = decoded[chunks.size() - 1];
       calls.push_back({.operation = "BatchGetItem",
-                       .input = {{"RequestItems", {{request.table_name, table_request}}}}});
+                       .input = {{"RequestItems", {{request.table_name, table_request}}}},
+                       .raw_output = true,
+                       .check_raw_body = [&slot, &request](const std::string& body) {
+                         slot = core::dynamodb::decode_batch_get_output(body, request.table_name);
+                         return slot.has_value() || is_json_object_text(body);
+                       }});
     }
 
     auto responses = json_->call_all(calls, deadline);
@@ -530,7 +573,6 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
         }
         continue;
       }
-      const json& output = responses[c]->output;
       std::unordered_map<std::string, std::size_t> chunk_index;
       for (const std::size_t u : chunk) {
         chunk_index.emplace(canonical_item(*unique_keys[u]), u);
@@ -539,37 +581,51 @@ std::vector<core::Result<std::optional<Item>>> DynamoDbClient::batch_get(
       const Item& key_shape = *unique_keys[chunk.front()];
 
       std::optional<Error> chunk_error;
-      if (const auto tables = output.find("Responses"); tables != output.end()) {
-        if (const auto items = tables->find(request.table_name); items != tables->end()) {
-          auto decoded = decode_items(*items, "BatchGetItem");
-          if (!decoded) {
-            chunk_error = std::move(decoded.error());
+      bool unmatched = false;
+      std::vector<std::size_t> unprocessed;
+      const auto accept_items = [&](std::vector<Item>& items) {
+        for (auto& item : items) {
+          const auto found = chunk_index.find(canonical_key_of(item, key_shape));
+          if (found != chunk_index.end()) {
+            answers[found->second] = std::optional<Item>(std::move(item));
+          }
+        }
+      };
+      const auto accept_unprocessed = [&](const std::vector<Item>& keys) {
+        for (const auto& key : keys) {
+          const auto found = chunk_index.find(canonical_item(key));
+          if (found == chunk_index.end()) {
+            unmatched = true;
           } else {
-            for (auto& item : *decoded) {
-              const auto found = chunk_index.find(canonical_key_of(item, key_shape));
-              if (found != chunk_index.end()) {
-                answers[found->second] = std::optional<Item>(std::move(item));
-              }
+            unprocessed.push_back(found->second);
+          }
+        }
+      };
+      if (decoded[c].has_value()) {
+        accept_items(decoded[c]->responses);
+        accept_unprocessed(decoded[c]->unprocessed_keys);
+      } else {
+        // Not the clean case: nlohmann names what is wrong (the body check made sure the body is
+        // an object).
+        const json output = json::parse(responses[c]->body, nullptr, false);
+        if (const auto tables = output.find("Responses"); tables != output.end()) {
+          if (const auto items = tables->find(request.table_name); items != tables->end()) {
+            auto found = decode_items(*items, "BatchGetItem");
+            if (!found) {
+              chunk_error = std::move(found.error());
+            } else {
+              accept_items(*found);
             }
           }
         }
-      }
-      bool unmatched = false;
-      std::vector<std::size_t> unprocessed;
-      if (const auto all = output.find("UnprocessedKeys"); all != output.end()) {
-        if (const auto table = all->find(request.table_name);
-            table != all->end() && table->contains("Keys")) {
-          auto keys = decode_items((*table)["Keys"], "BatchGetItem");
-          if (!keys) {
-            unmatched = true;
-          } else {
-            for (const auto& key : *keys) {
-              const auto found = chunk_index.find(canonical_item(key));
-              if (found == chunk_index.end()) {
-                unmatched = true;
-              } else {
-                unprocessed.push_back(found->second);
-              }
+        if (const auto all = output.find("UnprocessedKeys"); all != output.end()) {
+          if (const auto table = all->find(request.table_name);
+              table != all->end() && table->contains("Keys")) {
+            auto keys = decode_items((*table)["Keys"], "BatchGetItem");
+            if (!keys) {
+              unmatched = true;
+            } else {
+              accept_unprocessed(*keys);
             }
           }
         }

@@ -215,7 +215,10 @@ void on_error(rd_kafka_t* /*producer*/, int code, const char* reason, void* opaq
   }
 }
 
-// Enqueues one message; on success librdkafka owns a copy of key, value and headers.
+// Enqueues one message. librdkafka copies the key and the headers (it always does) but not the
+// value: it points into `message`, which the caller keeps alive until the message's delivery
+// report (publish() returns only when every report is in, or after destroying the producer), so
+// the value goes from the decoded page to the wire buffer without a copy of ours.
 rd_kafka_resp_err_t enqueue(rd_kafka_t& producer, const OutgoingMessage& message, void* tag) {
   KafkaHeaders headers(rd_kafka_headers_new(message.headers.size()));
   for (const auto& [name, value] : message.headers) {
@@ -225,13 +228,13 @@ rd_kafka_resp_err_t enqueue(rd_kafka_t& producer, const OutgoingMessage& message
   std::array<rd_kafka_vu_t, 6> values{};
   values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   values[0].u.cstr = message.topic.c_str();
-  // librdkafka takes void* but only reads: RD_KAFKA_MSG_F_COPY makes it copy key and value.
+  // librdkafka takes void* but only reads (no RD_KAFKA_MSG_F_FREE).
   values[1].vtype = RD_KAFKA_VTYPE_KEY;
   values[1].u.mem = {.ptr = const_cast<char*>(message.key.data()), .size = message.key.size()};
   values[2].vtype = RD_KAFKA_VTYPE_VALUE;
   values[2].u.mem = {.ptr = const_cast<char*>(message.value.data()), .size = message.value.size()};
   values[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  values[3].u.i = RD_KAFKA_MSG_F_COPY;
+  values[3].u.i = 0;  // no RD_KAFKA_MSG_F_COPY: see above
   values[4].vtype = RD_KAFKA_VTYPE_HEADERS;
   values[4].u.headers = headers.get();
   values[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
@@ -609,6 +612,7 @@ void KafkaPublisher::publish_segments(std::span<const PublishRun> runs,
       }
     }
   }
+  release_unreported_messages();
 }
 
 void KafkaPublisher::refresh_token_if_needed() {
@@ -647,6 +651,18 @@ void KafkaPublisher::await_reports(core::Deadline purge_at, core::Deadline deadl
   }
   // Purged in-flight requests leave the idempotence sequence with a hole the broker may or may
   // not have seen: a new producer (new producer id) starts the next wave from a clean state.
+  rebuild_before_next_wave_ = true;
+}
+
+void KafkaPublisher::release_unreported_messages() {
+  if (context_->pending() == 0) {
+    return;
+  }
+  // A request librdkafka had started writing is not purged (it would corrupt the connection), so
+  // its messages may still be unreported at the deadline. Their values point into the caller's
+  // messages, which must not outlive publish() in librdkafka's hands: destroying the producer
+  // ends every reference now. Their outcome stays unknown (reported as not delivered).
+  producer_.reset();
   rebuild_before_next_wave_ = true;
 }
 

@@ -34,21 +34,21 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   ~KafkaPublisher() override;
 
   /// Enqueues every run in order (after a message that fails to enqueue, nothing more of its run),
-  /// then waits for all delivery reports. Returns by `deadline`, everything included: the end of
-  /// the budget (200 ms, at most a quarter of it) is reserved for purging whatever is still
-  /// queued or in flight and serving those reports, so no message is left in an unknown state
-  /// or sent later. The producer keeps the gapless guarantee: once a message of a partition fails,
-  /// no later message of that partition is delivered by the same producer; it stops (fatal), and
-  /// the messages it stopped with are sent again in the same call on a new producer. A message
-  /// the broker refuses for good with its batch is sent again alone (one message per request, the
-  /// next message of its run only after its verdict) before it is reported permanent, so messages
-  /// batched with an oversized one are delivered.
-  /// Outcome i: the length of the prefix of runs[i] confirmed by successful reports, and the
-  /// error of the first message that was not (service "kafka", code = librdkafka's error name,
-  /// classified once in kafka_error_kind): permanent only for a message refused alone, or
-  /// refused by librdkafka's own checks; retryable for what the deadline, a broker fault or a
-  /// fatal producer error cut short. A fatal error or a purge makes the next call start with a
-  /// new producer (new idempotence epoch).
+  /// then waits for all delivery reports. Values are not copied: librdkafka reads them from `runs`
+  /// until their reports, and no reference is left when publish() returns. Returns by `deadline`,
+  /// everything included: the end of the budget (200 ms, at most a quarter of it) is reserved for
+  /// purging whatever is still queued or in flight and serving those reports, so no message is left
+  /// in an unknown state or sent later. The producer keeps the gapless guarantee: once a message of
+  /// a partition fails, no later message of that partition is delivered by the same producer; it
+  /// stops (fatal), and the messages it stopped with are sent again in the same call on a new
+  /// producer. A message the broker refuses for good with its batch is sent again alone (one
+  /// message per request, the next message of its run only after its verdict) before it is reported
+  /// permanent, so messages batched with an oversized one are delivered. Outcome i: the length of
+  /// the prefix of runs[i] confirmed by successful reports, and the error of the first message that
+  /// was not (service "kafka", code = librdkafka's error name, classified once in
+  /// kafka_error_kind): permanent only for a message refused alone, or refused by librdkafka's own
+  /// checks; retryable for what the deadline, a broker fault or a fatal producer error cut short. A
+  /// fatal error or a purge makes the next call start with a new producer (new idempotence epoch).
   [[nodiscard]] std::vector<core::dispatch::PublishOutcome> publish(
       std::span<const core::dispatch::PublishRun> runs, core::Deadline deadline) override;
 
@@ -78,6 +78,10 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   // Waits for the reports of the wave until `purge_at`, then purges what is left and serves the
   // purged reports until `deadline`.
   void await_reports(core::Deadline purge_at, core::Deadline deadline);
+
+  // Messages are enqueued without a copy of their value: when reports are still missing at the
+  // end of a wave, destroys the producer so librdkafka holds no pointer into the caller's runs.
+  void release_unreported_messages();
 
   ProducerSettings settings_;
   core::SystemClock clock_;  // librdkafka waits in real time, so deadlines are real time too

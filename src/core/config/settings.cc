@@ -457,8 +457,8 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
   settings.deadline_margin = std::chrono::milliseconds(integer_setting<std::int64_t>(
       environment, "DISPATCHER_DEADLINE_MARGIN_MS", 2'000, 100, 60'000, problems));
   {
-    // A sixth of the function's memory: the items read, the messages made from them and
-    // librdkafka's copies of those are each about this much, beside the process's own ~30 MB.
+    // A sixth of the function's memory: the items read (whose texts the messages take over) and
+    // the transient JSON of the pages are each about this much, beside the process's own ~30 MB.
     Problems ignored(Environment{}, SensitiveNames{});
     const auto memory_megabytes = integer_setting<std::size_t>(
         environment, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1, 1'000'000, ignored);
@@ -469,6 +469,9 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
         integer_setting<std::size_t>(environment, "DISPATCHER_MAX_READ_BYTES", fallback,
                                      std::size_t{1} << 20U, std::size_t{1} << 40U, problems);
   }
+  settings.requests_in_flight =
+      integer_setting<std::size_t>(environment, "DISPATCHER_REQUESTS_IN_FLIGHT",
+                                   kDefaultRequestsInFlight, 1, kMostRequestsInFlight, problems);
   settings.log_level = log_level_setting(environment, problems);
   settings.service_name =
       optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");
@@ -494,6 +497,19 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
     return fail(std::move(error));
   }
   return settings;
+}
+
+Result<std::size_t> requests_in_flight_setting(const Environment& environment) {
+  Problems problems(environment, SensitiveNames{});
+  const auto value =
+      integer_setting<std::size_t>(environment, "DISPATCHER_REQUESTS_IN_FLIGHT",
+                                   kDefaultRequestsInFlight, 1, kMostRequestsInFlight, problems);
+  if (!problems.empty()) {
+    Error error = permanent_error("InvalidConfiguration", problems.text());
+    error.service = "config";
+    return fail(std::move(error));
+  }
+  return value;
 }
 
 std::string_view to_string(LogLevel level) {

@@ -34,6 +34,11 @@ enum class PoisonHandling : unsigned char {
 };
 
 /// Every setting of the dispatcher, validated. Names and defaults: docs/configuration.md.
+/// DISPATCHER_REQUESTS_IN_FLIGHT's default and bounds (docs/benchmarks.md has the measurement the
+/// default comes from).
+inline constexpr std::size_t kDefaultRequestsInFlight = 128;
+inline constexpr std::size_t kMostRequestsInFlight = 1024;
+
 struct Settings {
   std::string kafka_bootstrap_servers;  ///< KAFKA_BOOTSTRAP_SERVERS
   std::string kafka_client_id;          ///< KAFKA_CLIENT_ID
@@ -78,6 +83,10 @@ struct Settings {
   /// DISPATCHER_MAX_READ_BYTES: events read per invocation, in bytes; default a sixth of
   /// AWS_LAMBDA_FUNCTION_MEMORY_SIZE, 64 MiB without it.
   std::size_t max_read_bytes = std::size_t{64} << 20U;
+  /// DISPATCHER_REQUESTS_IN_FLIGHT: AWS requests a wave keeps in flight at once (every commit,
+  /// Query or batch chunk of a wave is sent; this many at a time). The HTTP client keeps as many
+  /// connections alive, so each request of a wave finds a warm one.
+  std::size_t requests_in_flight = kDefaultRequestsInFlight;
   LogLevel log_level = LogLevel::kInfo;  ///< LOG_LEVEL
   std::string service_name;              ///< POWERTOOLS_SERVICE_NAME
   std::string metrics_namespace;  ///< POWERTOOLS_METRICS_NAMESPACE (CloudWatch EMF namespace)
@@ -113,6 +122,11 @@ using UnresolvedNames = std::set<std::string, std::less<>>;
 [[nodiscard]] Result<Settings> parse_settings(const Environment& environment,
                                               const SensitiveNames& sensitive = {},
                                               const UnresolvedNames& unresolved = {});
+
+/// DISPATCHER_REQUESTS_IN_FLIGHT as parse_settings reads it, for the HTTP client that is made
+/// before parse_settings runs. Error: permanent "InvalidConfiguration" (service "config") naming
+/// the variable, as parse_settings reports it.
+[[nodiscard]] Result<std::size_t> requests_in_flight_setting(const Environment& environment);
 
 [[nodiscard]] std::string_view to_string(LogLevel level);
 [[nodiscard]] std::string_view to_string(SaslMechanism mechanism);

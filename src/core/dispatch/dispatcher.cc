@@ -38,6 +38,9 @@ struct AggregateDispatch {
   OffsetState stored;              ///< the offsets item as read
   bool offset_unreadable = false;  ///< read_offsets said InvalidOffsetItem
   EventPage page;
+  /// event_timestamp of each page item, read before planning hands the items' texts over to the
+  /// messages (for the lag of what is delivered).
+  std::vector<std::optional<std::chrono::system_clock::time_point>> event_times;
   AggregateRun run;
   std::size_t delivered = 0;  ///< messages[0, delivered) confirmed by Kafka
   bool committed = false;     ///< the offset (and hold) write of this invocation landed
@@ -290,8 +293,12 @@ class Invocation {
     }
     const auto started = clock_.now();
     for (AggregateDispatch* dispatch : selected) {
-      dispatch->run =
-          run_planner_.plan(dispatch->plan->aggregate_id, dispatch->offset(), dispatch->page.items);
+      dispatch->event_times.reserve(dispatch->page.items.size());
+      for (const dynamodb::Item& item : dispatch->page.items) {
+        dispatch->event_times.push_back(event_timestamp(item));
+      }
+      dispatch->run = run_planner_.plan_moving(dispatch->plan->aggregate_id, dispatch->offset(),
+                                               dispatch->page.items);
       std::ranges::move(dispatch->run.warnings, std::back_inserter(report_.warnings));
       dispatch->run.warnings.clear();
       if (dispatch->run.error.has_value() && !dispatch->run.hold.has_value()) {
@@ -443,8 +450,8 @@ class Invocation {
   /// Dispatch lag of run messages [first, end), just confirmed at `delivered_at`.
   void add_lag(const AggregateDispatch& dispatch, std::size_t first, std::size_t end,
                std::chrono::system_clock::time_point delivered_at) {
-    for (std::size_t index = first; index < end && index < dispatch.page.items.size(); ++index) {
-      const auto happened = event_timestamp(dispatch.page.items[index]);
+    for (std::size_t index = first; index < end && index < dispatch.event_times.size(); ++index) {
+      const auto& happened = dispatch.event_times[index];
       if (!happened.has_value()) {
         continue;
       }

@@ -30,7 +30,7 @@ struct DispatcherOptions {
   /// work, every port call included, ends by deadline - margin (the invocation's TimeBudget).
   std::chrono::milliseconds deadline_safety_margin{2000};
   /// DISPATCHER_MAX_READ_BYTES: what the events read in one invocation may hold in memory (about
-  /// the items' size; the messages and librdkafka's copies of them are about as much again).
+  /// the items' size; the messages take the items' texts over, librdkafka reads values in place).
   /// Aggregates over it continue in the next invocation through their doorbell.
   std::size_t max_read_bytes = std::size_t{64} << 20U;
   PoisonPolicy poison_policy = PoisonPolicy::kHold;  ///< DISPATCHER_POISON_POLICY

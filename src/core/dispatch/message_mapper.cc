@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -68,6 +69,26 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item) const {
 }
 
 Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning>& warnings) const {
+  return build<false>(item, warnings);
+}
+
+Result<OutgoingMessage> MessageMapper::map(Item&& item, std::vector<Warning>& warnings) const {
+  return build<true>(item, warnings);
+}
+
+template <bool kConsume>
+Result<OutgoingMessage> MessageMapper::build(const Item& item,
+                                             std::vector<Warning>& warnings) const {
+  // kConsume: the caller handed the item over (map(Item&&)), so its texts may be moved out; the
+  // const_cast only drops the const this shared body added. Nothing is moved before every check
+  // (the size one included) has passed, so a refused item stays whole for its dead letter.
+  const auto take = [](const std::string& text) -> std::string {
+    if constexpr (kConsume) {
+      return std::move(const_cast<std::string&>(text));
+    } else {
+      return text;
+    }
+  };
   // Checked in the order of the schema, so the problem reported first is stable.
   if (auto id = dynamodb::required_string(item, "id"); !id) {
     return fail(poison(item, std::move(id.error())));
@@ -128,14 +149,16 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning
     return fail(poison(item, std::move(topic.error())));
   }
 
-  OutgoingMessage message{.topic = std::move(*topic),
-                          .key = std::string(*stream_id),
-                          .value = std::string(*data),
-                          .headers = {}};
+  // The checks and the size first, on the item as it is; then the message, taking the texts.
+  const std::string& stream_id_text = *dynamodb::string_attribute(item, "streamId");
+  const std::string& data_bytes = *dynamodb::binary_attribute(item, "data");
+  const std::string& version_text = *dynamodb::number_attribute(item, "version");
+  const std::string* event_id_text = dynamodb::string_attribute(item, "eventId");
+  const std::string* event_type_text = dynamodb::string_attribute(item, "eventType");
+  std::vector<std::pair<const std::string*, const std::string*>> kept_headers;
   constexpr std::size_t kStandardHeaders = 6;
-  constexpr std::size_t kCloudEventsHeaders = 7;
-  message.headers.reserve((item_headers != nullptr ? item_headers->size() : 0) + kStandardHeaders +
-                          (options_.cloud_events ? kCloudEventsHeaders : 0));
+  kept_headers.reserve(item_headers != nullptr ? item_headers->size() : 0);
+  std::size_t size = stream_id_text.size() + data_bytes.size();
   if (item_headers != nullptr) {
     for (const auto& [name, value] : *item_headers) {
       const auto* text = std::get_if<std::string>(&value.value);
@@ -158,35 +181,75 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning
                                "the standard header is sent and the item's is dropped"});
         continue;
       }
-      message.headers.emplace_back(name, *text);
+      kept_headers.emplace_back(&name, text);
+      size += name.size() + text->size();
     }
   }
-  message.headers.emplace_back("messageId", *event_id);
-  message.headers.emplace_back("messageType", *event_type);
-  message.headers.emplace_back("streamType", *stream_type);
-  message.headers.emplace_back("streamId", *stream_id);
-  message.headers.emplace_back("version", *dynamodb::number_attribute(item, "version"));
-  message.headers.emplace_back("timestamp", *timestamp);
+  const std::array<std::pair<std::string_view, const std::string*>, kStandardHeaders> standard = {{
+      {"messageId", event_id_text},
+      {"messageType", event_type_text},
+      {"streamType", dynamodb::string_attribute(item, "streamType")},
+      {"streamId", &stream_id_text},
+      {"version", &version_text},
+      {"timestamp", timestamp},
+  }};
+  for (const auto& [name, text] : standard) {
+    size += name.size() + text->size();
+  }
+  // CloudEvents headers repeat eventId, eventType and id: they are made (copied) here, before the
+  // texts are handed over.
+  std::vector<Header> cloud_event_headers;
   if (const auto& cloud_events = options_.cloud_events) {
-    message.headers.emplace_back("ce_specversion", "1.0");
-    message.headers.emplace_back("ce_id", *event_id);
-    message.headers.emplace_back("ce_source", cloud_events->source);
-    message.headers.emplace_back("ce_type", *event_type);
+    cloud_event_headers.emplace_back("ce_specversion", "1.0");
+    cloud_event_headers.emplace_back("ce_id", *event_id_text);
+    cloud_event_headers.emplace_back("ce_source", cloud_events->source);
+    cloud_event_headers.emplace_back("ce_type", *event_type_text);
     if (const auto time = event_timestamp(item)) {
-      message.headers.emplace_back("ce_time", rfc3339_utc(*time));
+      cloud_event_headers.emplace_back("ce_time", rfc3339_utc(*time));
     }
-    message.headers.emplace_back("ce_subject", *dynamodb::string_attribute(item, "id"));
+    cloud_event_headers.emplace_back("ce_subject", *dynamodb::string_attribute(item, "id"));
     if (!cloud_events->content_type.empty()) {
-      message.headers.emplace_back("content-type", cloud_events->content_type);
+      cloud_event_headers.emplace_back("content-type", cloud_events->content_type);
+    }
+    for (const auto& [name, text] : cloud_event_headers) {
+      size += name.size() + text.size();
     }
   }
-
-  if (const std::size_t size = message_size(message); size > options_.max_message_bytes) {
+  if (size > options_.max_message_bytes) {
     return fail(poison(
         item, permanent_error("MessageTooLarge", "the message would be " + std::to_string(size) +
                                                      " bytes, over the limit of " +
                                                      std::to_string(options_.max_message_bytes))));
   }
+
+  OutgoingMessage message{.topic = std::move(*topic),
+                          .key = stream_id_text,  // a copy: the streamId header takes the text
+                          .value = take(data_bytes),
+                          .headers = {}};
+  message.headers.reserve(kept_headers.size() + kStandardHeaders + cloud_event_headers.size());
+  if constexpr (kConsume) {
+    if (item_headers != nullptr) {
+      // The names are map keys: extracting the node is the only way to move them.
+      auto& owned = const_cast<AttributeMap&>(*item_headers);
+      for (auto entry = owned.begin(); entry != owned.end();) {
+        if (is_standard_header(entry->first, options_.cloud_events.has_value())) {
+          ++entry;  // dropped, with the warning above
+          continue;
+        }
+        auto node = owned.extract(entry++);
+        message.headers.emplace_back(std::move(node.key()),
+                                     std::move(std::get<std::string>(node.mapped().value)));
+      }
+    }
+  } else {
+    for (const auto& [name, text] : kept_headers) {
+      message.headers.emplace_back(*name, *text);
+    }
+  }
+  for (const auto& [name, text] : standard) {
+    message.headers.emplace_back(std::string(name), take(*text));
+  }
+  std::ranges::move(cloud_event_headers, std::back_inserter(message.headers));
   return message;
 }
 

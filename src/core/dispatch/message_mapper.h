@@ -62,6 +62,12 @@ class MessageMapper {
   /// As map(item, warnings), without the warnings.
   [[nodiscard]] Result<OutgoingMessage> map(const dynamodb::Item& item) const;
 
+  /// As map(item, warnings), moving the value and the header texts out of `item` instead of
+  /// copying them (the key, streamId, is copied: it is also a header). On success `item` is left
+  /// with those attributes emptied; on error it is unchanged.
+  [[nodiscard]] Result<OutgoingMessage> map(dynamodb::Item&& item,
+                                            std::vector<Warning>& warnings) const;
+
   /// The topic `item` goes to; errors as TopicTemplate::render.
   [[nodiscard]] Result<std::string> topic_for(const dynamodb::Item& item) const {
     return topic_.render(item);
@@ -70,6 +76,10 @@ class MessageMapper {
   [[nodiscard]] const MessageMapperOptions& options() const noexcept { return options_; }
 
  private:
+  template <bool kConsume>
+  [[nodiscard]] Result<OutgoingMessage> build(const dynamodb::Item& item,
+                                              std::vector<Warning>& warnings) const;
+
   MessageMapperOptions options_;
   TopicTemplate topic_;
 };

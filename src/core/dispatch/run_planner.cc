@@ -1,5 +1,7 @@
 #include "core/dispatch/run_planner.h"
 
+#include <type_traits>
+
 #include "core/dispatch/contiguous_run.h"
 
 namespace dispatcher::core::dispatch {
@@ -17,6 +19,22 @@ OutgoingMessage RunPlanner::dead_letter(const AggregateId& aggregate_id, std::in
 AggregateRun RunPlanner::plan(const AggregateId& aggregate_id,
                               std::optional<std::int64_t> committed_offset,
                               std::span<const dynamodb::Item> items) const {
+  return plan_run(aggregate_id, committed_offset, items);
+}
+
+AggregateRun RunPlanner::plan_moving(const AggregateId& aggregate_id,
+                                     std::optional<std::int64_t> committed_offset,
+                                     std::span<dynamodb::Item> items) const {
+  if (poison_policy_ == PoisonPolicy::kDeadLetter) {
+    return plan_run(aggregate_id, committed_offset, std::span<const dynamodb::Item>(items));
+  }
+  return plan_run(aggregate_id, committed_offset, items);
+}
+
+template <typename ItemSpan>
+AggregateRun RunPlanner::plan_run(const AggregateId& aggregate_id,
+                                  std::optional<std::int64_t> committed_offset,
+                                  ItemSpan items) const {
   // Versions of the readable prefix; an item whose version is unreadable ends it.
   std::vector<std::int64_t> versions;
   versions.reserve(items.size());
@@ -58,7 +76,14 @@ AggregateRun RunPlanner::plan(const AggregateId& aggregate_id,
 
   result.messages.reserve(run.length);
   for (std::size_t index = 0; index < run.length; ++index) {
-    auto message = mapper_.map(items[index], result.warnings);
+    // A mutable span hands the item over (plan_moving): its texts move into the message.
+    auto message = [&] {
+      if constexpr (std::is_const_v<typename ItemSpan::element_type>) {
+        return mapper_.map(items[index], result.warnings);
+      } else {
+        return mapper_.map(std::move(items[index]), result.warnings);
+      }
+    }();
     if (!message) {
       const std::int64_t version = run.first_version + static_cast<std::int64_t>(index);
       switch (poison_policy_) {

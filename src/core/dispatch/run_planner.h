@@ -74,6 +74,14 @@ class RunPlanner {
                                   std::optional<std::int64_t> committed_offset,
                                   std::span<const dynamodb::Item> items) const;
 
+  /// As plan, handing the page over: the texts of the events it maps become the messages' by a
+  /// move, not a copy (DESIGN §6: a copy at most between the page and librdkafka). Under
+  /// PoisonPolicy::kDeadLetter the items are kept whole (copied from), because a broker's refusal
+  /// after publishing needs the item for its dead letter.
+  [[nodiscard]] AggregateRun plan_moving(const AggregateId& aggregate_id,
+                                         std::optional<std::int64_t> committed_offset,
+                                         std::span<dynamodb::Item> items) const;
+
   /// The dead-letter message for `item` at `version` of `aggregate_id`, refused for `reason` (by
   /// the mapper or the broker). The original topic is given when the template renders.
   [[nodiscard]] OutgoingMessage dead_letter(const AggregateId& aggregate_id, std::int64_t version,
@@ -83,6 +91,11 @@ class RunPlanner {
   [[nodiscard]] PoisonPolicy poison_policy() const noexcept { return poison_policy_; }
 
  private:
+  template <typename ItemSpan>
+  [[nodiscard]] AggregateRun plan_run(const AggregateId& aggregate_id,
+                                      std::optional<std::int64_t> committed_offset,
+                                      ItemSpan items) const;
+
   MessageMapper mapper_;
   PoisonPolicy poison_policy_;
   std::int64_t first_event_version_;

@@ -82,10 +82,32 @@ Result<std::string> base64_decode(std::string_view text) {
   }
   const std::size_t data_length = text.size() - padding;
   std::string out;
+  // Whole groups of four symbols first, written in place: Query pages carry every event's
+  // payload as base64, so this loop is on the hot path. A group with an invalid symbol stops it;
+  // the loop below then finds the exact position for the error.
+  const std::size_t whole_groups = data_length / 4;
+  out.resize(whole_groups * 3);
+  std::size_t decoded_groups = 0;
+  for (; decoded_groups < whole_groups; ++decoded_groups) {
+    const char* symbols = text.data() + decoded_groups * 4;
+    const std::uint32_t a = kDecodeTable[static_cast<unsigned char>(symbols[0])];
+    const std::uint32_t b = kDecodeTable[static_cast<unsigned char>(symbols[1])];
+    const std::uint32_t c = kDecodeTable[static_cast<unsigned char>(symbols[2])];
+    const std::uint32_t d = kDecodeTable[static_cast<unsigned char>(symbols[3])];
+    if (((a | b | c | d) & 0x80U) != 0) {
+      break;
+    }
+    const std::uint32_t group = (a << 18U) | (b << 12U) | (c << 6U) | d;
+    char* bytes = out.data() + decoded_groups * 3;
+    bytes[0] = static_cast<char>((group >> 16U) & 0xFFU);
+    bytes[1] = static_cast<char>((group >> 8U) & 0xFFU);
+    bytes[2] = static_cast<char>(group & 0xFFU);
+  }
+  out.resize(decoded_groups * 3);
   out.reserve(text.size() / 4 * 3);
   std::uint32_t group = 0;
   std::size_t symbols_in_group = 0;
-  for (std::size_t position = 0; position < data_length; ++position) {
+  for (std::size_t position = decoded_groups * 4; position < data_length; ++position) {
     const std::uint8_t value = kDecodeTable[static_cast<unsigned char>(text[position])];
     if (value == kInvalid) {
       return fail(invalid_at(position, text[position] == '='

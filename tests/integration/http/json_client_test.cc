@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -181,6 +182,29 @@ TEST_F(JsonClientFaults, GarbledBodyIsARetryableError) {
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code, "InvalidResponseBody");
   EXPECT_TRUE(response.error().retryable());
+}
+
+// A raw_output call (the DynamoDB client's Query and BatchGetItem, decoded with simdjson) hands
+// the body over as text, but a body that is not a JSON object is still retried like any other.
+TEST_F(JsonClientFaults, GarbledBodyOfARawCallIsRetriedLikeAnyOther) {
+  server_->script(json::array({{{"kind", "garble"}}, {{"kind", "ok"}, {"body", {{"Count", 0}}}}}));
+  AwsTestRig rig(options_with_attempts(2));
+  auto client = rig.json_client(kDynamoDbService, server_->url());
+  int checked = 0;
+  const std::array<JsonCall, 1> calls{
+      JsonCall{.operation = "Query",
+               .input = json::object(),
+               .raw_output = true,
+               .check_raw_body = [&checked](const std::string& body) {
+                 ++checked;
+                 return json::parse(body, nullptr, false).is_object();
+               }}};
+  auto responses = client->call_all(calls, deadline_in(milliseconds(30000)));
+  ASSERT_TRUE(responses[0].has_value()) << responses[0].error().describe();
+  EXPECT_EQ(responses[0]->attempts, 2);
+  EXPECT_EQ(checked, 2);
+  EXPECT_EQ(json::parse(responses[0]->body), (json{{"Count", 0}}));
+  EXPECT_TRUE(responses[0]->output.empty()) << "a raw_output body is not parsed into output";
 }
 
 TEST_F(JsonClientFaults, SlowAttemptTimesOutAndIsRetried) {

@@ -57,6 +57,26 @@ TEST(Settings, MalformedNumbersNameTheVariableAndTheValue) {
   EXPECT_THAT(settings.error().message, HasSubstr("DISPATCHER_MAX_EVENTS_PER_AGGREGATE"));
 }
 
+TEST(Settings, RequestsInFlightHasAMeasuredDefaultAndBounds) {
+  auto environment = minimal_environment();
+  EXPECT_EQ(parse_settings(environment)->requests_in_flight, 128U);
+  EXPECT_EQ(*requests_in_flight_setting(environment), 128U);
+  environment["DISPATCHER_REQUESTS_IN_FLIGHT"] = "200";
+  EXPECT_EQ(parse_settings(environment)->requests_in_flight, 200U);
+  EXPECT_EQ(*requests_in_flight_setting(environment), 200U);
+  for (const char* bad : {"0", "1025", "many"}) {
+    environment["DISPATCHER_REQUESTS_IN_FLIGHT"] = bad;
+    const auto settings = parse_settings(environment);
+    ASSERT_FALSE(settings.has_value()) << bad;
+    EXPECT_THAT(settings.error().message,
+                HasSubstr("DISPATCHER_REQUESTS_IN_FLIGHT must be a whole number from 1 to 1024"));
+    const auto alone = requests_in_flight_setting(environment);
+    ASSERT_FALSE(alone.has_value());
+    EXPECT_EQ(alone.error().code, "InvalidConfiguration");
+    EXPECT_THAT(alone.error().message, HasSubstr("DISPATCHER_REQUESTS_IN_FLIGHT"));
+  }
+}
+
 TEST(Settings, FirstEventVersionCanStartAtOne) {
   auto environment = minimal_environment();
   environment["DISPATCHER_FIRST_EVENT_VERSION"] = "1";

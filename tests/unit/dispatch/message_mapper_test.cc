@@ -51,6 +51,49 @@ TEST(MessageMapper, MapsSeedItemExactlyAsTheContractSays) {
                                                    {"timestamp", "1700000000123"}}));
 }
 
+// map(Item&&) is the dispatcher's path (RunPlanner::plan_moving): the same message, without
+// copying the page's texts.
+TEST(MessageMapper, MovingAnItemInGivesTheSameMessageAndWarningsAsCopying) {
+  Item item = seed_item();
+  std::get<AttributeMap>(item.at("headers").value)
+      .emplace("messageId", dynamodb::string_value("shadow"));  // dropped, with a warning
+  std::vector<Warning> copied_warnings;
+  const auto copied = mapper().map(item, copied_warnings);
+  std::vector<Warning> moved_warnings;
+  Item handed_over = item;
+  const auto moved = mapper().map(std::move(handed_over), moved_warnings);
+  ASSERT_TRUE(copied.has_value());
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->topic, copied->topic);
+  EXPECT_EQ(moved->key, copied->key);
+  EXPECT_EQ(moved->value, copied->value);
+  EXPECT_EQ(moved->headers, copied->headers);
+  ASSERT_EQ(moved_warnings.size(), copied_warnings.size());
+  EXPECT_EQ(moved_warnings[0].message, copied_warnings[0].message);
+}
+
+TEST(MessageMapper, MovingAnItemTakesItsTextsInsteadOfCopyingThem) {
+  Item item = seed_item();
+  const std::string value(500, 'v');  // long enough to live on the heap, so a move keeps it
+  std::get<dynamodb::Binary>(item.at("data").value).bytes = value;
+  const char* bytes = std::get<dynamodb::Binary>(item.at("data").value).bytes.data();
+  std::vector<Warning> warnings;
+  const auto message = mapper().map(std::move(item), warnings);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->value, value);
+  EXPECT_EQ(message->value.data(), bytes) << "the value was copied, not moved";
+}
+
+TEST(MessageMapper, MovingAnItemThatIsRefusedLeavesItWhole) {
+  const Item original = seed_item();
+  Item item = original;
+  std::vector<Warning> warnings;
+  const auto message = mapper(10).map(std::move(item), warnings);
+  ASSERT_FALSE(message.has_value());
+  EXPECT_EQ(message.error().code, "MessageTooLarge");
+  EXPECT_EQ(item, original);  // NOLINT(bugprone-use-after-move): unchanged on error, by contract
+}
+
 TEST(MessageMapper, VersionAndTimestampKeepTheExactDecimalText) {
   Item item = seed_item();
   item["timestamp"] = dynamodb::number_value("1700000000.125");

@@ -198,5 +198,27 @@ TEST(RunPlanner, UnreadableVersionHoldsEvenUnderDeadLetterPolicy) {
   EXPECT_TRUE(run.dead_letters.empty());
 }
 
+TEST(RunPlanner, PlanMovingGivesTheSameRunAndHandsTheTextsOver) {
+  const std::vector<Item> page = items({0, 1, 2});
+  std::vector<Item> handed_over = page;
+  const AggregateRun copied = planner().plan("Order:s", std::nullopt, page);
+  const AggregateRun moved = planner().plan_moving("Order:s", std::nullopt, handed_over);
+  ASSERT_EQ(moved.messages.size(), copied.messages.size());
+  for (std::size_t index = 0; index < moved.messages.size(); ++index) {
+    EXPECT_EQ(moved.messages[index].value, copied.messages[index].value);
+    EXPECT_EQ(moved.messages[index].headers, copied.messages[index].headers);
+  }
+  EXPECT_TRUE(dynamodb::binary_attribute(handed_over[0], "data")->empty());
+}
+
+TEST(RunPlanner, PlanMovingKeepsThePageWholeUnderTheDeadLetterPolicy) {
+  // A broker's refusal after publishing needs the whole item for its dead letter.
+  const std::vector<Item> page = items({0, 1});
+  std::vector<Item> handed_over = page;
+  const AggregateRun run = dead_letter_planner().plan_moving("Order:s", std::nullopt, handed_over);
+  EXPECT_EQ(run.messages.size(), 2U);
+  EXPECT_EQ(handed_over, page);
+}
+
 }  // namespace
 }  // namespace dispatcher::core::dispatch

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/dynamodb/json_codec.h"
+#include "core/dynamodb/json_text_decoder.h"
 
 namespace dispatcher::core::dynamodb {
 namespace {
@@ -117,6 +118,48 @@ RC_GTEST_PROP(JsonCodecProperty, JsonTextSurvivesSerialisation, ()) {
   RC_ASSERT(decoded.has_value());
   RC_ASSERT(*decoded == value);
   RC_ASSERT(to_json(*decoded).dump() == text);
+}
+
+rc::Gen<Item> item() {
+  return rc::gen::resize(8, rc::gen::container<Item>(utf8_text(), attribute_value(3)));
+}
+
+// The simdjson decoder (json_text_decoder.h) reads every item json_codec writes, exactly.
+RC_GTEST_PROP(JsonTextDecoderProperty, DecodesWhatTheCodecEncodes, ()) {
+  const Item original = *item();
+  const std::optional<Item> decoded = decode_item_text(item_to_json(original).dump());
+  RC_ASSERT(decoded.has_value());
+  RC_ASSERT(*decoded == original);
+}
+
+// On any text, the simdjson decoder either declines (the nlohmann path then names the problem)
+// or gives exactly what the nlohmann path gives: it never accepts what json_codec refuses.
+RC_GTEST_PROP(JsonTextDecoderProperty, NeverAcceptsWhatTheCodecRefuses, ()) {
+  std::string text = item_to_json(*item()).dump();
+  const auto edits = *rc::gen::inRange<std::size_t>(1, 4);
+  for (std::size_t edit = 0; edit < edits && !text.empty(); ++edit) {
+    const auto at = *rc::gen::inRange<std::size_t>(0, text.size());
+    switch (*rc::gen::inRange(0, 3)) {
+      case 0:
+        text[at] = *rc::gen::element('"', '{', '}', '[', ']', ':', ',', 'x', '1', '\\', ' ');
+        break;
+      case 1:
+        text.erase(at, 1);
+        break;
+      default:
+        text.resize(at);
+        break;
+    }
+  }
+  const std::optional<Item> fast = decode_item_text(text);
+  if (!fast.has_value()) {
+    return;
+  }
+  const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+  RC_ASSERT(!parsed.is_discarded());
+  const Result<Item> reference = item_from_json(parsed);
+  RC_ASSERT(reference.has_value());
+  RC_ASSERT(*reference == *fast);
 }
 
 }  // namespace
