@@ -18,7 +18,8 @@ std::string record_name(std::size_t index) { return "Records[" + std::to_string(
 }  // namespace
 
 Result<StreamBatch> parse_stream_event(std::string_view event_json) {
-  nlohmann::json event = nlohmann::json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json event =
+      nlohmann::json::parse(event_json, nullptr, /*allow_exceptions=*/false);
   if (event.is_discarded()) {
     return fail(invalid_event("the stream event is not JSON"));
   }
@@ -51,7 +52,7 @@ Result<StreamBatch> stream_batch_from_json(const nlohmann::json& event) {
       return fail(
           invalid_event(record_name(index) + " has no dynamodb.SequenceNumber of decimal digits"));
     }
-    const std::string& sequence = sequence_number->get_ref<const std::string&>();
+    const auto& sequence = sequence_number->get_ref<const std::string&>();
     const auto skip = [&](std::string code, std::string why) {
       batch.warnings.push_back(Warning{.code = std::move(code),
                                        .sequence_number = sequence,
