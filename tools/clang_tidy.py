@@ -68,8 +68,10 @@ def main():
 
     version = subprocess.run([TIDY, "--version"], capture_output=True, text=True,
                              check=True).stdout
-    configs = "".join(f"{p}\n{p.read_text()}" for p in sorted(root.glob("**/.clang-tidy"))
-                      if "build" not in p.relative_to(root).parts)
+    config_files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.clang-tidy"],
+        capture_output=True, text=True, check=True).stdout.split()
+    configs = "".join(f"{name}\n{pathlib.Path(name).read_text()}" for name in sorted(config_files))
     common = hashlib.sha256(
         (version + configs + "\0".join(EXTRA_ARGS) + pathlib.Path(__file__).read_text())
         .encode()).hexdigest()
