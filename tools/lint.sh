@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks formatting of every C++ source with the checked-in .clang-format (no changes are made).
-# `tools/lint.sh --fix` rewrites the files instead. Then validates the deployment template
-# (deploy/template.yaml) with the pinned cfn-lint from the project venv.
-# .clang-tidy records the naming rules; Debian 12's clang-tidy 14 cannot parse libstdc++'s C++23
-# <expected>, so it is not run here.
+# `tools/lint.sh --fix` rewrites the files instead. Then runs clang-tidy 19 with the checked-in
+# .clang-tidy on every translation unit under src/ (tools/clang_tidy.py: the ci build's compile
+# commands, one process per core, clean units cached by content under build/ci/), and validates
+# the deployment template (deploy/template.yaml) with the pinned cfn-lint from the project venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cc' '*.h' | sort)
@@ -14,6 +14,14 @@ else
     --fix) clang-format -i "${files[@]}"; echo "lint: formatted ${#files[@]} files" ;;
     *) clang-format --dry-run -Werror "${files[@]}"; echo "lint: ${#files[@]} files formatted correctly" ;;
   esac
+fi
+
+if [ "${1:-}" != --fix ]; then
+  command -v clang-tidy-19 >/dev/null || {
+    echo "lint: clang-tidy-19 missing: run tools/deps/install.sh (tools/deps/apt-packages.txt)" >&2
+    exit 1
+  }
+  python3 tools/clang_tidy.py
 fi
 
 if [ "${1:-}" != --fix ] && [ -f deploy/template.yaml ]; then

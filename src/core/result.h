@@ -33,6 +33,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result : public std::expected<T, Error> {
  public:
+  // NOLINTNEXTLINE(cppcoreguidelines-rvalue-reference-param-not-moved): inherited, forwards
   using std::expected<T, Error>::expected;
   // NOLINTNEXTLINE(google-explicit-constructor): converts std::expected results of monadic calls
   Result(std::expected<T, Error> other) : std::expected<T, Error>(std::move(other)) {}

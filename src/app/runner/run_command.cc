@@ -51,6 +51,7 @@ Exit codes: 0 stopped by SIGTERM/SIGINT or --once done; 1 start-up error; 2 usag
 /// How long --once keeps reading after the stream last returned records.
 constexpr std::chrono::seconds kOnceQuietTime{2};
 
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): set by the signal handler
 std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "touched from a signal handler");
 

@@ -16,11 +16,17 @@ struct ServiceInfo {
 };
 
 constexpr std::array<ServiceInfo, 5> kServices = {{
-    {"dynamodb", "dynamodb", "AWS_ENDPOINT_URL_DYNAMODB"},
-    {"streams.dynamodb", "dynamodb", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"},
-    {"secretsmanager", "secretsmanager", "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
-    {"ssm", "ssm", "AWS_ENDPOINT_URL_SSM"},
-    {"sts", "sts", "AWS_ENDPOINT_URL_STS"},
+    {.id = "dynamodb",
+     .signing_service = "dynamodb",
+     .endpoint_variable = "AWS_ENDPOINT_URL_DYNAMODB"},
+    {.id = "streams.dynamodb",
+     .signing_service = "dynamodb",
+     .endpoint_variable = "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"},
+    {.id = "secretsmanager",
+     .signing_service = "secretsmanager",
+     .endpoint_variable = "AWS_ENDPOINT_URL_SECRETS_MANAGER"},
+    {.id = "ssm", .signing_service = "ssm", .endpoint_variable = "AWS_ENDPOINT_URL_SSM"},
+    {.id = "sts", .signing_service = "sts", .endpoint_variable = "AWS_ENDPOINT_URL_STS"},
 }};
 
 bool is_valid_region(std::string_view region) {
@@ -58,8 +64,8 @@ Result<std::string> override_url(std::string_view variable, const std::string& t
                                 std::string(variable) + ": an endpoint URL takes no query"));
   }
   std::string out = url->scheme + "://" + url->host;
-  if (url->port) {
-    out += ":" + std::to_string(*url->port);
+  if (const std::optional<unsigned short>& port = url->port) {
+    out += ":" + std::to_string(*port);
   }
   std::string_view path = url->path;
   while (!path.empty() && path.back() == '/') {
@@ -86,7 +92,7 @@ Result<std::string> region_from_environment(const EnvironmentLookup& environment
 
 Result<ServiceEndpoint> resolve_endpoint(std::string_view service_id, std::string_view region,
                                          const EnvironmentLookup& environment) {
-  const auto service = std::ranges::find(kServices, service_id, &ServiceInfo::id);
+  const auto* const service = std::ranges::find(kServices, service_id, &ServiceInfo::id);
   if (service == kServices.end()) {
     return fail(permanent_error("UnknownService",
                                 "no endpoint rules for service '" + std::string(service_id) +

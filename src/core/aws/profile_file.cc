@@ -157,8 +157,8 @@ Result<ProfileCredentials> profile_credentials(const ProfileFile& credentials_fi
     if (!keys) {
       return fail(std::move(keys.error()));
     }
-    if (*keys) {
-      result.credentials = std::move(**keys);
+    if (std::optional<Credentials>& found = *keys) {
+      result.credentials = std::move(*found);
       return result;
     }
     result.unsupported_source = unsupported_source(*section);
@@ -174,8 +174,8 @@ Result<ProfileCredentials> profile_credentials(const ProfileFile& credentials_fi
     if (!keys) {
       return fail(std::move(keys.error()));
     }
-    if (*keys) {
-      result.credentials = std::move(**keys);
+    if (std::optional<Credentials>& found = *keys) {
+      result.credentials = std::move(*found);
       return result;
     }
     if (result.unsupported_source.empty()) {

@@ -101,16 +101,15 @@ class Invocation {
   }
 
  private:
-  /// Whether a wave may start: the budget is not spent yet.
-  bool has_time_for(Phase phase, std::optional<Error>& refusal) const {
+  /// Why a wave may not start (the budget is spent), or nothing when it may.
+  std::optional<Error> time_refusal(Phase phase) const {
     const auto left = budget_.left(clock_);
     if (left > milliseconds::zero()) {
-      return true;
+      return std::nullopt;
     }
-    refusal = retryable_error(
+    return retryable_error(
         "DeadlineExceeded",
         std::string(phase_name(phase)) + " not started: the invocation's time budget is spent");
-    return false;
   }
 
   /// The deadline of a wave that is followed by others: it keeps time for them.
@@ -186,8 +185,8 @@ class Invocation {
 
   /// Fails every aggregate in `selected` with the refusal when no time is left for `phase`.
   bool refuse_when_out_of_time(Phase phase, const std::vector<AggregateDispatch*>& selected) {
-    std::optional<Error> refusal;
-    if (has_time_for(phase, refusal)) {
+    const std::optional<Error> refusal = time_refusal(phase);
+    if (!refusal.has_value()) {
       return false;
     }
     for (AggregateDispatch* dispatch : selected) {
@@ -201,8 +200,7 @@ class Invocation {
       return;
     }
     const auto started = clock_.now();
-    std::optional<Error> refusal;
-    if (!has_time_for(Phase::kWriteMarkers, refusal)) {
+    if (const std::optional<Error> refusal = time_refusal(Phase::kWriteMarkers)) {
       for (const PlannedMarker& marker : markers) {
         fail_marker(marker, *refusal);
       }
@@ -370,8 +368,8 @@ class Invocation {
   /// Takes the outcome of publishing dispatch.run.messages[first_sent, end). With `rejections`,
   /// a permanent refusal of an event's own message is queued for the dead-letter wave instead of
   /// holding the aggregate.
-  void accept_outcome(AggregateDispatch& dispatch, PublishOutcome outcome, std::size_t first_sent,
-                      std::chrono::system_clock::time_point delivered_at,
+  void accept_outcome(AggregateDispatch& dispatch, const PublishOutcome& outcome,
+                      std::size_t first_sent, std::chrono::system_clock::time_point delivered_at,
                       std::vector<Rejection>* rejections) {
     const std::size_t run_size = dispatch.run.messages.size();
     const std::size_t delivered_now = std::min(outcome.delivered, run_size - first_sent);
@@ -504,8 +502,7 @@ class Invocation {
     const auto started = clock_.now();
     // Not committing what was published is never silent: the aggregate fails, Lambda retries, and
     // the retry re-sends the delivered messages as a contiguous suffix (the allowed duplicate).
-    std::optional<Error> refusal;
-    if (!has_time_for(Phase::kCommitOffsets, refusal)) {
+    if (const std::optional<Error> refusal = time_refusal(Phase::kCommitOffsets)) {
       for (AggregateDispatch* dispatch : selected) {
         if (dispatch->delivered > 0 && !dispatch->retry.has_value()) {
           dispatch->retry = Retry{.phase = Phase::kCommitOffsets, .error = *refusal};
@@ -572,6 +569,7 @@ class Invocation {
         // and rings; a trigger that repeated an earlier value would ring nothing.
         writes.push_back(
             MarkerWrite{.aggregate_id = dispatch.plan->aggregate_id,
+                        // NOLINTNEXTLINE(bugprone-unchecked-optional-access): delivered > 0
                         .trigger = "continue:" + std::to_string(*dispatch.run.last_version())});
       } else if (dispatch.page.over_budget && dispatch.delivered == 0 &&
                  dispatch.page.items.empty()) {
@@ -592,8 +590,7 @@ class Invocation {
       return;
     }
     const auto started = clock_.now();
-    std::optional<Error> refusal;
-    if (!has_time_for(Phase::kContinue, refusal)) {
+    if (const std::optional<Error> refusal = time_refusal(Phase::kContinue)) {
       for (AggregateDispatch* dispatch : selected) {
         dispatch->retry = Retry{.phase = Phase::kContinue, .error = *refusal};
       }

@@ -20,7 +20,7 @@ Result<std::optional<std::int64_t>> optional_integer(const dynamodb::Item& item,
   if (!value) {
     return fail(invalid(name, "is not an integer number"));
   }
-  return std::optional<std::int64_t>{*value};
+  return value;
 }
 
 }  // namespace
@@ -43,10 +43,11 @@ Result<OffsetState> parse_offset_item(const dynamodb::Item& item) {
     return fail(std::move(hold_version.error()));
   }
   const std::string* reason_name = dynamodb::string_attribute(item, offset_attribute::kHoldReason);
-  if (!hold_version->has_value() && reason_name == nullptr) {
+  const std::optional<std::int64_t> held_version = *hold_version;
+  if (!held_version.has_value() && reason_name == nullptr) {
     return state;
   }
-  if (!hold_version->has_value()) {
+  if (!held_version.has_value()) {
     return fail(invalid(offset_attribute::kHoldVersion, "is missing beside hold_reason"));
   }
   if (reason_name == nullptr) {
@@ -62,7 +63,7 @@ Result<OffsetState> parse_offset_item(const dynamodb::Item& item) {
     return fail(std::move(since.error()));
   }
   const std::string* detail = dynamodb::string_attribute(item, offset_attribute::kHoldDetail);
-  state.hold = StoredHold{.hold = Hold{.version = **hold_version,
+  state.hold = StoredHold{.hold = Hold{.version = *held_version,
                                        .reason = *reason,
                                        .detail = detail != nullptr ? *detail : std::string()},
                           .since_milliseconds = since->value_or(0)};

@@ -34,6 +34,8 @@ inline constexpr std::int64_t kMarkerVersion = -1001;
 struct MarkerWrite {
   AggregateId aggregate_id;
   std::string trigger;
+
+  friend bool operator==(const MarkerWrite&, const MarkerWrite&) = default;
 };
 
 /// Read the events of one aggregate with version > after_version, ascending, at most max_events.

@@ -51,6 +51,7 @@ AggregateRun RunPlanner::plan_run(const AggregateId& aggregate_id,
   const ContiguousRun run = find_contiguous_run(committed_offset, first_event_version_, versions);
   AggregateRun result;
   result.first_version = run.first_version;
+  // NOLINTBEGIN(bugprone-unchecked-optional-access): found_version is set unless kEndOfInput
   switch (run.end) {
     case RunEnd::kGap:
       result.hold = Hold{.version = run.next_version(),
@@ -73,6 +74,7 @@ AggregateRun RunPlanner::plan_run(const AggregateId& aggregate_id,
       }
       break;
   }
+  // NOLINTEND(bugprone-unchecked-optional-access)
 
   result.messages.reserve(run.length);
   for (std::size_t index = 0; index < run.length; ++index) {

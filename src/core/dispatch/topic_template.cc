@@ -51,7 +51,7 @@ Result<TopicTemplate> TopicTemplate::parse(std::string_view text) {
     }
     const auto end = std::min(text.find('{', position), text.size());
     const std::string_view literal = text.substr(position, end - position);
-    const auto bad = std::ranges::find_if_not(literal, is_topic_character);
+    const auto* const bad = std::ranges::find_if_not(literal, is_topic_character);
     if (bad != literal.end()) {
       return fail(template_error(
           "character '" + std::string(1, *bad) + "' at " +

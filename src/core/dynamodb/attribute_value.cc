@@ -1,5 +1,6 @@
 #include "core/dynamodb/attribute_value.h"
 
+#include <array>
 #include <limits>
 
 namespace dispatcher::core::dynamodb {
@@ -130,8 +131,8 @@ AttributeValue binary_value(std::string bytes) { return AttributeValue{Binary{st
 AttributeValue bool_value(bool flag) { return AttributeValue{flag}; }
 
 std::string_view type_name(const AttributeValue& value) {
-  static constexpr std::string_view kNames[] = {"S", "N", "B",  "BOOL", "NULL",
-                                                "M", "L", "SS", "NS",   "BS"};
+  static constexpr std::array<std::string_view, 10> kNames = {"S", "N", "B",  "BOOL", "NULL",
+                                                              "M", "L", "SS", "NS",   "BS"};
   static_assert(std::size(kNames) == std::variant_size_v<decltype(value.value)>);
   return kNames[value.value.index()];
 }
@@ -219,7 +220,7 @@ const std::string* string_attribute(const Item& item, std::string_view name) {
 }
 
 const std::string* number_attribute(const Item& item, std::string_view name) {
-  const Number* number = alternative<Number>(item, name);
+  const auto* number = alternative<Number>(item, name);
   return number == nullptr ? nullptr : &number->text;
 }
 
@@ -229,7 +230,7 @@ std::optional<std::int64_t> integer_attribute(const Item& item, std::string_view
 }
 
 const std::string* binary_attribute(const Item& item, std::string_view name) {
-  const Binary* binary = alternative<Binary>(item, name);
+  const auto* binary = alternative<Binary>(item, name);
   return binary == nullptr ? nullptr : &binary->bytes;
 }
 
@@ -294,6 +295,7 @@ std::size_t strings_size(const Strings& values) noexcept {
   return total;
 }
 
+// NOLINTNEXTLINE(bugprone-exception-escape): std::visit throws only for a valueless variant
 std::size_t value_size(const AttributeValue& value) noexcept {
   struct Visitor {
     std::size_t operator()(const std::string& text) const noexcept { return text.size(); }

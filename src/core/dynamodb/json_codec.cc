@@ -16,7 +16,14 @@ struct PathStep {
   std::string_view name;  ///< map key or attribute name, when not an index
   std::size_t index = 0;  ///< list or set position
   bool is_index = false;
+  std::size_t depth = 1;  ///< steps from the item (or the decoded value) to here, this one included
 };
+
+/// DynamoDB nests M and L values at most 32 levels deep; the decoder recurses once per level, so
+/// the bound keeps input that DynamoDB would never produce from exhausting the stack.
+constexpr std::size_t kMaxNestingDepth = 32;
+
+std::size_t depth_of(const PathStep* path) { return path == nullptr ? 0 : path->depth; }
 
 std::string render_path(const PathStep* step) {
   if (step == nullptr) {
@@ -79,7 +86,8 @@ Result<std::vector<std::string>> decode_set(const json& members, const PathStep*
   std::vector<std::string> values;
   values.reserve(members.size());
   for (std::size_t index = 0; index < members.size(); ++index) {
-    const PathStep step{.parent = path, .index = index, .is_index = true};
+    const PathStep step{
+        .parent = path, .index = index, .is_index = true, .depth = depth_of(path) + 1};
     const json& member = members[index];
     if (!member.is_string()) {
       return fail(wrong_shape(&step, "a string", member));
@@ -111,7 +119,7 @@ Result<std::vector<std::string>> decode_set(const json& members, const PathStep*
 Result<AttributeMap> decode_map(const json& members, const PathStep* path) {
   AttributeMap map;
   for (const auto& [name, member] : members.items()) {
-    const PathStep step{.parent = path, .name = name};
+    const PathStep step{.parent = path, .name = name, .depth = depth_of(path) + 1};
     Result<AttributeValue> value = decode(member, &step);
     if (!value) {
       return fail(std::move(value.error()));
@@ -133,6 +141,9 @@ Result<AttributeValue> decode(const json& value, const PathStep* path) {
   const auto entry = value.begin();
   const std::string& key = entry.key();
   const json& payload = entry.value();
+  if ((key == "M" || key == "L") && depth_of(path) > kMaxNestingDepth) {
+    return fail(invalid(path, "nested deeper than 32 levels, DynamoDB's limit for M and L"));
+  }
   if (key == "S") {
     if (!payload.is_string()) {
       return fail(wrong_shape(path, R"({"S": <string>})", payload));
@@ -188,7 +199,8 @@ Result<AttributeValue> decode(const json& value, const PathStep* path) {
     AttributeList list;
     list.reserve(payload.size());
     for (std::size_t index = 0; index < payload.size(); ++index) {
-      const PathStep step{.parent = path, .index = index, .is_index = true};
+      const PathStep step{
+          .parent = path, .index = index, .is_index = true, .depth = depth_of(path) + 1};
       Result<AttributeValue> element = decode(payload[index], &step);
       if (!element) {
         return fail(std::move(element.error()));

@@ -96,7 +96,7 @@ std::optional<unsigned short> parse_port(std::string_view text) {
 std::string uri_encode(std::string_view bytes, std::string_view also_keep) {
   constexpr std::string_view kHexDigits = "0123456789ABCDEF";
   std::string out;
-  out.reserve(bytes.size() + bytes.size() / 2);
+  out.reserve(bytes.size() + (bytes.size() / 2));
   for (const char character : bytes) {
     if (is_unreserved(character) || also_keep.find(character) != std::string_view::npos) {
       out.push_back(character);

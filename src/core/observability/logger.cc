@@ -1,5 +1,6 @@
 #include "core/observability/logger.h"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -147,12 +148,12 @@ std::string iso8601_milliseconds(std::chrono::system_clock::time_point time) {
   const std::time_t seconds = milliseconds / 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char buffer[32];
-  const auto written = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  char result[48];
-  std::snprintf(result, sizeof result, "%.*s.%03dZ", static_cast<int>(written), buffer,
-                static_cast<int>(milliseconds % 1000));
-  return result;
+  std::array<char, 32> buffer{};
+  const auto written = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+  std::array<char, 48> result{};
+  std::snprintf(result.data(), result.size(), "%.*s.%03dZ", static_cast<int>(written),
+                buffer.data(), static_cast<int>(milliseconds % 1000));
+  return result.data();
 }
 
 }  // namespace dispatcher::core::observability

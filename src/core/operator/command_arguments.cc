@@ -18,7 +18,7 @@ Result<CommandArguments> CommandArguments::parse(std::span<const std::string_vie
     std::string_view argument = arguments[i];
     std::optional<std::string_view> inline_value;
     if (const auto equals = argument.find('=');
-        argument.starts_with("--") && equals != argument.npos) {
+        argument.starts_with("--") && equals != std::string_view::npos) {
       inline_value = argument.substr(equals + 1);
       argument = argument.substr(0, equals);
     }

@@ -19,7 +19,7 @@ RetryOptions RetryOptions::dynamodb() {
 }
 
 RetryPolicy::RetryPolicy(RetryOptions options, std::unique_ptr<RandomSource> random)
-    : options_(std::move(options)),
+    : options_(options),
       random_(std::move(random)),
       quota_available_(options_.retry_quota_capacity.value_or(0)) {
   if (options_.max_attempts < 1) {

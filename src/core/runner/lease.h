@@ -47,8 +47,8 @@ class Lease {
   const Clock& clock_;
   std::string owner_;
   std::chrono::milliseconds duration_;
-  std::chrono::steady_clock::time_point trusted_until_{};
-  std::chrono::steady_clock::time_point renewed_at_{};
+  std::chrono::steady_clock::time_point trusted_until_;
+  std::chrono::steady_clock::time_point renewed_at_;
   bool ever_held_ = false;
 };
 

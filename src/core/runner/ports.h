@@ -32,10 +32,10 @@ struct ShardPosition {
 
   [[nodiscard]] static ShardPosition trim_horizon() { return {}; }
   [[nodiscard]] static ShardPosition at(std::string sequence_number) {
-    return {Kind::kAtSequenceNumber, std::move(sequence_number)};
+    return {.kind = Kind::kAtSequenceNumber, .sequence_number = std::move(sequence_number)};
   }
   [[nodiscard]] static ShardPosition after(std::string sequence_number) {
-    return {Kind::kAfterSequenceNumber, std::move(sequence_number)};
+    return {.kind = Kind::kAfterSequenceNumber, .sequence_number = std::move(sequence_number)};
   }
   friend bool operator==(const ShardPosition&, const ShardPosition&) = default;
 };

@@ -29,9 +29,8 @@ std::vector<ShardDescription> parents_first(std::vector<ShardDescription> shards
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
   }
-  std::stable_sort(order.begin(), order.end(), [&depth](std::size_t left, std::size_t right) {
-    return depth[left] < depth[right];
-  });
+  std::ranges::stable_sort(
+      order, [&depth](std::size_t left, std::size_t right) { return depth[left] < depth[right]; });
   std::vector<ShardDescription> sorted;
   sorted.reserve(shards.size());
   for (const std::size_t i : order) {
@@ -45,9 +44,9 @@ bool may_read(const ShardDescription& shard, const std::vector<ShardDescription>
   if (!shard.parent_shard_id) {
     return true;
   }
-  const bool parent_listed = std::any_of(
-      shards.begin(), shards.end(),
-      [&shard](const ShardDescription& other) { return other.shard_id == *shard.parent_shard_id; });
+  const bool parent_listed = std::ranges::any_of(shards, [&shard](const ShardDescription& other) {
+    return other.shard_id == *shard.parent_shard_id;
+  });
   return !parent_listed || finished.contains(*shard.parent_shard_id);
 }
 

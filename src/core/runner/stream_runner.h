@@ -62,7 +62,7 @@ class StreamRunner {
     bool unsaved = false;                  ///< the last save failed; retried before reading
     std::optional<std::string> iterator;
     std::optional<ShardPosition> next_position;  ///< overrides the checkpoint's resume position
-    std::chrono::steady_clock::time_point not_before{};
+    std::chrono::steady_clock::time_point not_before;
     /// A read said "trimmed" and the shard is being re-read from its checkpoint to find out
     /// whether records were really lost (DynamoDB Local says so of live iterators too).
     bool rechecking_trim = false;

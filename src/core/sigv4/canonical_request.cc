@@ -11,7 +11,7 @@ namespace {
 using QueryPairs = std::vector<std::pair<std::string, std::string>>;
 
 void append_padded(std::string& out, long long value, int width) {
-  std::string digits = std::to_string(value);
+  const std::string digits = std::to_string(value);
   if (static_cast<int>(digits.size()) < width) {
     out.append(static_cast<std::size_t>(width) - digits.size(), '0');
   }

@@ -136,6 +136,41 @@ TEST(JsonCodec, RejectsAnItemThatIsNotAnObject) {
             "item: expected an object of attribute name to value, found an array");
 }
 
+// Defect found by clang-tidy (misc-no-recursion): the decoder recursed once per nested M/L with
+// no bound, so a value nested a few hundred thousand levels deep (nlohmann's parser itself is
+// iterative) overflowed the stack and crashed the process instead of failing that one value.
+TEST(JsonCodec, RejectsNestingDeeperThanDynamoDbAllowsWithoutOverflowingTheStack) {
+  constexpr int kLevels = 300000;
+  std::string text;
+  for (int level = 0; level < kLevels; ++level) {
+    text += R"({"L":[)";
+  }
+  text += R"({"NULL":true})";
+  for (int level = 0; level < kLevels; ++level) {
+    text += "]}";
+  }
+  const auto value = attribute_value_from_json(json::parse(text));
+  ASSERT_FALSE(value);
+  EXPECT_EQ(value.error().code, "InvalidAttributeValue");
+  EXPECT_NE(value.error().message.find("nested deeper than 32 levels"), std::string::npos)
+      << value.error().message.substr(0, 200);
+}
+
+TEST(JsonCodec, AcceptsNestingAsDeepAsDynamoDbAllows) {
+  std::string text = R"({"deep": )";
+  for (int level = 0; level < 32; ++level) {
+    text += R"({"M": {"next": )";
+  }
+  text += R"({"S": "leaf"})";
+  for (int level = 0; level < 32; ++level) {
+    text += "}}";
+  }
+  text += "}";
+  const auto item = item_from_json(json::parse(text));
+  ASSERT_TRUE(item) << item.error().message.substr(0, 200);
+  EXPECT_EQ(item_to_json(*item), json::parse(text));
+}
+
 TEST(JsonCodec, NeverQuotesValuesInErrors) {
   const std::string message = error_message(R"({"M": {"ssn": {"N": "secret-123"}}})");
   EXPECT_EQ(message.find("secret-123"), std::string::npos) << message;
