@@ -15,7 +15,11 @@ namespace ondemand = simdjson::ondemand;
 // Every function below returns false (or nullopt) as soon as the text is not the clean case; the
 // caller then decodes it with json_codec, which names the problem. Nothing here builds an error.
 
-bool decode_value(ondemand::value value, AttributeValue& out);
+/// DynamoDB nests M and L at most 32 levels deep, and json_codec refuses deeper ones; `depth` is
+/// the steps from the item to the value being read, so deeper text is declined and gets that error.
+constexpr std::size_t kMaxNestingDepth = 32;
+
+bool decode_value(ondemand::value value, AttributeValue& out, std::size_t depth);
 
 bool read_string(ondemand::value value, std::string& out) {
   std::string_view text;
@@ -28,7 +32,7 @@ bool read_string(ondemand::value value, std::string& out) {
 
 /// A map of attribute name to value (an item, or the payload of "M"). Later duplicates win, as in
 /// the nlohmann path, whose objects keep the last value of a repeated name.
-bool decode_map(ondemand::object object, AttributeMap& out) {
+bool decode_map(ondemand::object object, AttributeMap& out, std::size_t depth = 0) {
   for (auto field_result : object) {
     ondemand::field field;
     if (std::move(field_result).get(field) != simdjson::SUCCESS) {
@@ -39,7 +43,7 @@ bool decode_map(ondemand::object object, AttributeMap& out) {
       return false;
     }
     AttributeValue value;
-    if (!decode_value(field.value(), value)) {
+    if (!decode_value(field.value(), value, depth + 1)) {
       return false;
     }
     out.insert_or_assign(std::string(name), std::move(value));
@@ -47,9 +51,9 @@ bool decode_map(ondemand::object object, AttributeMap& out) {
   return true;
 }
 
-bool decode_map_value(ondemand::value value, AttributeMap& out) {
+bool decode_map_value(ondemand::value value, AttributeMap& out, std::size_t depth = 0) {
   ondemand::object object;
-  return value.get_object().get(object) == simdjson::SUCCESS && decode_map(object, out);
+  return value.get_object().get(object) == simdjson::SUCCESS && decode_map(object, out, depth);
 }
 
 /// SS, NS, BS: a non-empty array of strings without duplicates (NS: valid numbers; BS: base64).
@@ -80,7 +84,11 @@ bool decode_set(ondemand::value value, std::vector<std::string>& out, Convert co
   return std::ranges::adjacent_find(sorted) == sorted.end();
 }
 
-bool decode_typed(std::string_view type, ondemand::value payload, AttributeValue& out) {
+bool decode_typed(std::string_view type, ondemand::value payload, AttributeValue& out,
+                  std::size_t depth) {
+  if ((type == "M" || type == "L") && depth > kMaxNestingDepth) {
+    return false;
+  }
   if (type == "S") {
     std::string text;
     if (!read_string(payload, text)) {
@@ -111,7 +119,7 @@ bool decode_typed(std::string_view type, ondemand::value payload, AttributeValue
   }
   if (type == "M") {
     AttributeMap map;
-    if (!decode_map_value(payload, map)) {
+    if (!decode_map_value(payload, map, depth)) {
       return false;
     }
     out.value = std::move(map);
@@ -144,7 +152,7 @@ bool decode_typed(std::string_view type, ondemand::value payload, AttributeValue
         return false;
       }
       AttributeValue decoded;
-      if (!decode_value(element, decoded)) {
+      if (!decode_value(element, decoded, depth + 1)) {
         return false;
       }
       list.push_back(std::move(decoded));
@@ -199,7 +207,7 @@ bool decode_typed(std::string_view type, ondemand::value payload, AttributeValue
 }
 
 /// One attribute value: an object with exactly one type key.
-bool decode_value(ondemand::value value, AttributeValue& out) {
+bool decode_value(ondemand::value value, AttributeValue& out, std::size_t depth) {
   ondemand::object object;
   if (value.get_object().get(object) != simdjson::SUCCESS) {
     return false;
@@ -212,7 +220,7 @@ bool decode_value(ondemand::value value, AttributeValue& out) {
         field.unescaped_key().get(type) != simdjson::SUCCESS) {
       return false;  // a second key (or a repeated one, which the nlohmann path would collapse)
     }
-    if (!decode_typed(type, field.value(), out)) {
+    if (!decode_typed(type, field.value(), out, depth)) {
       return false;
     }
     typed = true;

@@ -99,5 +99,26 @@ TEST(JsonTextDecoder, ReadsTheKeysOfStreamRecords) {
   EXPECT_FALSE(decode_stream_event_keys(R"({"Records":[{"dynamodb":{"SequenceNumber":1}}]})"));
 }
 
+/// `levels` nested M values under the attribute "deep", around one S.
+std::string item_nested(int levels) {
+  std::string text = R"({"deep": )";
+  for (int level = 0; level < levels; ++level) {
+    text += R"({"M": {"next": )";
+  }
+  text += R"({"S": "leaf"})";
+  for (int level = 0; level < levels; ++level) {
+    text += "}}";
+  }
+  return text + "}";
+}
+
+// The fast path accepted M/L values nested deeper than the 32 levels json_codec refuses (up to
+// simdjson's own depth limit), so whether a deep item was refused depended on which path read it.
+TEST(JsonTextDecoder, DeclinesNestingDeeperThanDynamoDbAllowsSoJsonCodecRefusesIt) {
+  EXPECT_TRUE(decode_item_text(item_nested(32)).has_value());
+  EXPECT_FALSE(decode_item_text(item_nested(33)).has_value());
+  EXPECT_FALSE(decode_item_text(item_nested(500)).has_value());
+}
+
 }  // namespace
 }  // namespace dispatcher::core::dynamodb
