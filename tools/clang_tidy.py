@@ -6,12 +6,19 @@ A translation unit that was clean is remembered under build/ci/clang-tidy-cache/
 covers everything its result depends on: the clang-tidy version, the .clang-tidy files, the
 extra arguments, its compile command and the content of every file it includes (from ninja's
 dependency log, used only when ninja marks it VALID, i.e. the object is up to date). A unit whose
-key is not in the cache, or whose dependencies are unknown, is checked. Exit status 1 on any
-finding, with clang-tidy's output of each unit that has one.
+key is not in the cache, or whose dependencies are unknown, is checked. Paths under the checkout
+are hashed relative to it, and the cache lives outside the checkout (like ccache's), so a clean
+clone of unchanged sources reuses the results of an earlier run instead of paying for every unit.
+
+tools/clang-tidy-baseline.txt lists the findings known when clang-tidy joined lint ("file check
+count" per line): those are reported as a total and do not fail; any other finding, or more of a
+listed kind in a file, fails (exit status 1) with clang-tidy's output of that unit. The list only
+shrinks: an entry that no longer occurs is reported so that it is removed.
 """
 import concurrent.futures
 import hashlib
 import json
+import re
 import os
 import pathlib
 import shlex
@@ -24,6 +31,8 @@ TIDY = "clang-tidy-19"
 # g++-only warning flags (-Wlogical-op, -Wuseless-cast, ...) are in the compile commands.
 EXTRA_ARGS = ["--extra-arg=-Wno-unknown-warning-option"]
 SCOPE = ("src/",)
+BASELINE = "tools/clang-tidy-baseline.txt"
+FINDING = re.compile(r"^(/[^:\n]+):\d+:\d+: (?:warning|error): .* \[([a-z0-9.-]+)[,\]]", re.M)
 
 
 def fail(message):
@@ -57,6 +66,12 @@ def main():
     if shutil.which(TIDY) is None:
         fail(f"{TIDY} not found: run tools/deps/install.sh (tools/deps/apt-packages.txt lists it)")
     build_dir = root / "build" / "ci"
+    baseline_text = pathlib.Path(BASELINE).read_text() if pathlib.Path(BASELINE).exists() else ""
+    baseline = {}
+    for line in baseline_text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            path, check, count = line.split()
+            baseline[(path, check)] = int(count)
     database = build_dir / "compile_commands.json"
     if not database.exists():
         # Configuring is enough: no source is generated, so clang-tidy needs no build.
@@ -93,14 +108,18 @@ def main():
         if output is None or output not in deps:
             return None
         key = hashlib.sha256(common.encode())
-        key.update(entry["directory"].encode() + b"\0" + entry["command"].encode() + b"\0")
+        here = str(root)
+        key.update(entry["directory"].replace(here, "<root>").encode() + b"\0"
+                   + entry["command"].replace(here, "<root>").encode() + b"\0")
         for dep in deps[output]:
-            path = os.path.join(entry["directory"], dep)
-            key.update(f"{dep}\0{content_hash(path)}\0".encode())
+            path = os.path.normpath(os.path.join(entry["directory"], dep))
+            key.update(f"{path.replace(here, '<root>')}\0{content_hash(path)}\0".encode())
         return key.hexdigest()
 
-    cache = build_dir / "clang-tidy-cache"
-    cache.mkdir(exist_ok=True)
+    cache = pathlib.Path(os.environ.get("DISPATCHER_CLANG_TIDY_CACHE") or pathlib.Path(
+        os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
+        / "ddb-eventstore-dispatcher" / "clang-tidy")
+    cache.mkdir(parents=True, exist_ok=True)
     todo, cached = [], 0
     for entry in entries:
         key = cache_key(entry)
@@ -113,25 +132,52 @@ def main():
         entry, key = item
         result = subprocess.run([TIDY, "-p", str(build_dir), "--quiet", *EXTRA_ARGS,
                                  entry["file"]], capture_output=True, text=True, check=False)
-        clean = result.returncode == 0 and "warning:" not in result.stdout \
-            and "error:" not in result.stdout
-        if clean and key is not None:
-            (cache / key).touch()
-        return entry["file"], clean, result.stdout + result.stderr
+        output = result.stdout + result.stderr
+        found = {}
+        for path, check in FINDING.findall(result.stdout):
+            name = os.path.relpath(path, root) if path.startswith(str(root) + "/") else path
+            found[(name, check)] = found.get((name, check), 0) + 1
+        unexplained = result.returncode != 0 and not found
+        if not unexplained and key is not None:
+            (cache / key).write_text(json.dumps(sorted([*k, v] for k, v in found.items())))
+        return entry["file"], found, unexplained, output
 
     started = time.monotonic()
-    failed = []
+    # A header's findings are reported by every unit that includes it: count each kind per file
+    # once, at its highest count in any one unit.
+    totals, outputs, broken = {}, {}, []
+    for entry in entries:
+        key = cache_key(entry)
+        if key is not None and (cache / key).exists() and (entry, key) not in todo:
+            for path, check, count in json.loads((cache / key).read_text() or "[]"):
+                totals[(path, check)] = max(totals.get((path, check), 0), count)
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for path, clean, output in pool.map(run, todo):
-            if not clean:
-                failed.append(path)
+        for unit, found, unexplained, output in pool.map(run, todo):
+            if unexplained:
+                broken.append(unit)
                 print(output, end="", file=sys.stderr)
+            for kind, count in found.items():
+                totals[kind] = max(totals.get(kind, 0), count)
+                outputs.setdefault(kind, output)
     elapsed = time.monotonic() - started
-    if failed:
-        fail(f"clang-tidy: findings in {len(failed)} of {len(entries)} translation units: "
-             + " ".join(os.path.relpath(p, root) for p in failed))
-    print(f"lint: clang-tidy: {len(entries)} translation units under {', '.join(SCOPE)} clean "
-          f"({len(todo)} checked in {elapsed:.0f} s, {cached} unchanged since a clean run)")
+    if broken:
+        fail("clang-tidy failed without a finding on: "
+             + " ".join(os.path.relpath(p, root) for p in broken))
+    new = {k: v for k, v in totals.items() if v > baseline.get(k, 0)}
+    for output in dict.fromkeys(outputs[kind] for kind in sorted(new) if kind in outputs):
+        print(output, end="", file=sys.stderr)
+    if new:
+        fail("clang-tidy: findings not in " + BASELINE + ": " + ", ".join(
+            f"{path} {check} {count} (baseline {baseline.get((path, check), 0)})"
+            for (path, check), count in sorted(new.items())))
+    gone = sorted(k for k, v in baseline.items() if totals.get(k, 0) < v)
+    known = sum(totals.values())
+    print(f"lint: clang-tidy: {len(entries)} translation units under {', '.join(SCOPE)}, no new "
+          f"finding ({known} known in {BASELINE}; {len(todo)} checked in {elapsed:.0f} s, "
+          f"{cached} unchanged since an earlier run)")
+    if gone:
+        print("lint: clang-tidy: fewer findings than the baseline lists, lower these entries: "
+              + ", ".join(f"{p} {c}" for p, c in gone))
 
 
 if __name__ == "__main__":
