@@ -105,7 +105,7 @@ AdminClient({"bootstrap.servers": bootstrap, "security.protocol": "SASL_SSL",
       ;;
     moto)
       [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-        "http://127.0.0.1:$port/moto-api/data.json")" = 200 ]
+        "http://127.0.0.1:$port/moto-api/")" = 200 ]
       ;;
   esac
 }

@@ -210,7 +210,14 @@ void on_error(rd_kafka_t* /*producer*/, int code, const char* reason, void* opaq
       error == RD_KAFKA_RESP_ERR__TRANSPORT || error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     // "all brokers down" follows the real cause; keep the cause.
     if (error != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || context->last_broker_error().empty()) {
-      context->note_broker_error(error, context->redact(text));
+      // librdkafka reports a failed certificate check as _SSL or, depending on where in the
+      // handshake it fails, as _TRANSPORT with OpenSSL's reason: both are the same TLS fault,
+      // which no retry mends. Other transport errors (an EOF mid-handshake) stay transient.
+      const bool certificate_refused =
+          error == RD_KAFKA_RESP_ERR__TRANSPORT &&
+          std::string_view(reason).find("certificate verify failed") != std::string_view::npos;
+      context->note_broker_error(certificate_refused ? RD_KAFKA_RESP_ERR__SSL : error,
+                                 context->redact(text));
     }
   }
 }

@@ -111,7 +111,7 @@ def assert_shared_stack_answers():
     dynamodb = aws_client("dynamodb", stack_variable("STACK_DYNAMODB_ENDPOINT"))
     assert "TableNames" in dynamodb.list_tables()
     moto = stack_variable("STACK_MOTO_ENDPOINT")
-    with urllib.request.urlopen(f"{moto}/moto-api/data.json", timeout=5) as response:
+    with urllib.request.urlopen(f"{moto}/moto-api/", timeout=5) as response:
         assert response.status == 200
     host, port = stack_variable("STACK_KAFKA_BOOTSTRAP").rsplit(":", 1)
     socket.create_connection((host, int(port)), timeout=5).close()
