@@ -289,6 +289,15 @@ ondemand::parser& parser() {
   return instance;
 }
 
+/// Whether the whole text is well-formed JSON. On-Demand validates only what it reads: a member
+/// it skips (a stream record's NewImage, a page's ScannedCount) could be malformed and the text
+/// still decoded, where the nlohmann path refuses it. simdjson's DOM pass validates all of it.
+bool well_formed(simdjson::padded_string_view text) {
+  thread_local simdjson::dom::parser validator;
+  simdjson::dom::element root;
+  return validator.parse(text.data(), text.size(), false).get(root) == simdjson::SUCCESS;
+}
+
 /// Whether nothing follows the root value (the nlohmann path refuses trailing text).
 bool at_end(ondemand::document& document) {
   const char* location = nullptr;
@@ -299,7 +308,7 @@ bool at_end(ondemand::document& document) {
 template <typename Read>
 bool read_root_object(simdjson::padded_string_view text, Read read) {
   ondemand::document document;
-  if (parser().iterate(text).get(document) != simdjson::SUCCESS) {
+  if (!well_formed(text) || parser().iterate(text).get(document) != simdjson::SUCCESS) {
     return false;
   }
   ondemand::object root;
@@ -408,7 +417,8 @@ std::optional<BatchGetOutput> decode_batch_get_output(const std::string& body,
 std::optional<Item> decode_item_text(std::string_view text) {
   const PaddedText padded(text);
   ondemand::document document;
-  if (parser().iterate(padded.view()).get(document) != simdjson::SUCCESS) {
+  if (!well_formed(padded.view()) ||
+      parser().iterate(padded.view()).get(document) != simdjson::SUCCESS) {
     return std::nullopt;
   }
   ondemand::object object;

@@ -120,5 +120,16 @@ TEST(JsonTextDecoder, DeclinesNestingDeeperThanDynamoDbAllowsSoJsonCodecRefusesI
   EXPECT_FALSE(decode_item_text(item_nested(500)).has_value());
 }
 
+// On-Demand validates only what it reads: a page whose skipped member (ScannedCount) was malformed
+// was decoded by the fast path although the nlohmann path refuses the text (found by
+// fuzz_dynamodb_response; tests/fuzz/regressions/dynamodb_response/skipped_member_malformed).
+TEST(JsonTextDecoder, DeclinesATextMalformedInAMemberItDoesNotRead) {
+  const std::string page = R"({"Count":1,"Items":[{"id":{"S":"Order:1"}}],"ScannedCount":2a@})";
+  EXPECT_FALSE(decode_query_output(page).has_value());
+  EXPECT_TRUE(
+      decode_query_output(R"({"Count":1,"Items":[{"id":{"S":"Order:1"}}],"ScannedCount":2})")
+          .has_value());
+}
+
 }  // namespace
 }  // namespace dispatcher::core::dynamodb
