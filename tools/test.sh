@@ -32,10 +32,11 @@ ctest --preset "$preset" --output-on-failure -j 2 --timeout 600 -L 'unit|integra
 # The sanitizer run: the unit and integration labels again, built by clang with AddressSanitizer,
 # UBSan and LeakSanitizer (preset asan-ubsan), plus every fuzz target for a short time over its
 # committed corpus and regression inputs (label fuzz, tests/fuzz). The integration_stack_* tests
-# check the local services themselves, no code of ours, so they run once, above.
+# check the local services themselves, and terraform_* only Terraform and moto, no code of ours:
+# both run once, above.
 # docs/reliability.md, "Sanitizers and fuzzing", has what it costs.
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --preset asan-ubsan --output-on-failure -j 2 --timeout 600 -L 'unit|integration|fuzz' \
-  -E '^integration_stack_'
+  -E '^(integration_stack_|terraform_)'
