@@ -10,7 +10,7 @@ seconds="${FUZZ_SECONDS:-}"
 runs="${FUZZ_RUNS:-}"
 [ -n "$seconds" ] || [ -n "$runs" ] || seconds=60
 jobs="${FUZZ_JOBS:-1}"
-all_targets=(stream_event dynamodb_item dynamodb_response secret settings runtime_invocation credentials)
+all_targets=(stream_event dynamodb_item dynamodb_response secret settings runtime_invocation credentials on_failure_record)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 
 cmake --preset asan-ubsan >/dev/null

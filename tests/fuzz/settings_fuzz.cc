@@ -11,6 +11,8 @@
 //  - a refusal is permanent "InvalidConfiguration", starts with the name of a variable, and never
 //    contains the value of a sensitive variable or of KAFKA_SSL_KEY_PASSWORD.
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,12 +37,22 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+/// A refusal may name a setting that is not set: one required, or one another setting needs
+/// (KAFKA_SECURITY_PROTOCOL when KAFKA_SSL_* is given, a certificate without its key).
 bool starts_with_variable_name(std::string_view message, const Environment& environment) {
+  static constexpr std::array<std::string_view, 8> kNamedWhenUnset = {
+      "KAFKA_BOOTSTRAP_SERVERS",
+      "KAFKA_TOPIC_OUTPUT",
+      "EVENTS_TABLE_NAME",
+      "OFFSETS_TABLE_NAME",
+      "DISPATCHER_DEAD_LETTER_TOPIC",
+      "KAFKA_SECURITY_PROTOCOL",
+      "KAFKA_SSL_CERTIFICATE_LOCATION",
+      "KAFKA_SSL_KEY_LOCATION"};
   const auto end = message.find(' ');
   const std::string_view name = message.substr(0, end);
-  return environment.contains(name) || name == "KAFKA_BOOTSTRAP_SERVERS" ||
-         name == "KAFKA_TOPIC_OUTPUT" || name == "EVENTS_TABLE_NAME" ||
-         name == "OFFSETS_TABLE_NAME" || name == "DISPATCHER_DEAD_LETTER_TOPIC";
+  return environment.contains(name) ||
+         std::ranges::find(kNamedWhenUnset, name) != kNamedWhenUnset.end();
 }
 
 }  // namespace
