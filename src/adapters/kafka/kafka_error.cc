@@ -81,4 +81,16 @@ core::Error kafka_error(rd_kafka_resp_err_t code, std::string_view context) {
                      .service = "kafka"};
 }
 
+bool is_purged(rd_kafka_resp_err_t code) noexcept {
+  return code == RD_KAFKA_RESP_ERR__PURGE_QUEUE || code == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+}
+
+bool is_producer_state_error(rd_kafka_resp_err_t code) noexcept {
+  return is_purged(code) || code == RD_KAFKA_RESP_ERR__FATAL ||
+         code == RD_KAFKA_RESP_ERR__GAPLESS_GUARANTEE ||
+         code == RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER ||
+         code == RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID ||
+         code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
 }  // namespace dispatcher::adapters::kafka

@@ -17,4 +17,10 @@ namespace dispatcher::adapters::kafka {
 /// ("MSG_SIZE_TOO_LARGE", "_MSG_TIMED_OUT"), message = `context` and librdkafka's description.
 [[nodiscard]] core::Error kafka_error(rd_kafka_resp_err_t code, std::string_view context);
 
+/// A message purged from the queue or from a request in flight (deadline or broken producer).
+[[nodiscard]] bool is_purged(rd_kafka_resp_err_t code) noexcept;
+
+/// Errors a message gets because the producer's idempotence state broke, not because of it.
+[[nodiscard]] bool is_producer_state_error(rd_kafka_resp_err_t code) noexcept;
+
 }  // namespace dispatcher::adapters::kafka

@@ -4,7 +4,6 @@
 #include <span>
 #include <vector>
 
-#include "adapters/kafka/kafka_handles.h"
 #include "adapters/kafka/producer_settings.h"
 #include "core/clock.h"
 #include "core/dispatch/ports.h"
@@ -13,6 +12,7 @@
 namespace dispatcher::adapters::kafka {
 
 class ProducerContext;
+enum class ProducerMode : unsigned char;
 
 /// Publishes runs of messages through one idempotent librdkafka producer (acks=all, at most 5
 /// requests in flight, gapless guarantee), kept until a purge or a fatal error makes it start a
@@ -53,10 +53,7 @@ class KafkaPublisher final : public core::dispatch::Publisher {
       std::span<const core::dispatch::PublishRun> runs, core::Deadline deadline) override;
 
  private:
-  enum class ProducerMode : unsigned char {
-    kBatching,             ///< the settings as given
-    kOneMessagePerRequest  ///< one message per produce request, one request in flight
-  };
+  struct Producer;  // librdkafka's handle, kept out of this header (kafka_publisher.cc)
   struct RunProgress;
   struct Segment;
 
@@ -75,10 +72,6 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   // Gives the producer a new SASL/OAUTHBEARER token when the last one is (nearly) expired.
   void refresh_token_if_needed();
 
-  // Waits for the reports of the wave until `purge_at`, then purges what is left and serves the
-  // purged reports until `deadline`.
-  void await_reports(core::Deadline purge_at, core::Deadline deadline);
-
   // Messages are enqueued without a copy of their value: when reports are still missing at the
   // end of a wave, destroys the producer so librdkafka holds no pointer into the caller's runs.
   void release_unreported_messages();
@@ -87,8 +80,8 @@ class KafkaPublisher final : public core::dispatch::Publisher {
   core::SystemClock clock_;  // librdkafka waits in real time, so deadlines are real time too
   // Declared before producer_ so it outlives it: librdkafka's callbacks point into it.
   std::unique_ptr<ProducerContext> context_;
-  KafkaHandle producer_;
-  ProducerMode producer_mode_ = ProducerMode::kBatching;
+  std::unique_ptr<Producer> producer_;
+  ProducerMode producer_mode_{};
   bool rebuild_before_next_wave_ = false;
 };
 

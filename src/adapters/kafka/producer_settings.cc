@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "adapters/kafka/producer_config.h"
+
 namespace dispatcher::adapters::kafka {
 namespace {
 
@@ -26,12 +28,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kGuarante
 }};
 
 constexpr int kMaxInFlightWithIdempotence = 5;
-
-core::Error settings_error(std::string message) {
-  core::Error error = core::permanent_error(std::string(kSettingsErrorCode), std::move(message));
-  error.service = "config";
-  return error;
-}
 
 std::string lower_trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t");
@@ -134,7 +130,7 @@ core::Status set_property(rd_kafka_conf_t& conf, const std::string& name,
     message += ": ";
     message += reason.data();
   }
-  return core::fail(settings_error(std::move(message)));
+  return core::fail(kafka_settings_error(std::move(message)));
 }
 
 }  // namespace
@@ -153,12 +149,12 @@ bool is_sensitive_property(std::string_view name) noexcept {
 
 core::Status check_producer_settings(const ProducerSettings& settings) {
   if (lower_trimmed(settings.bootstrap_servers).empty()) {
-    return core::fail(settings_error("Kafka bootstrap servers are empty"));
+    return core::fail(kafka_settings_error("Kafka bootstrap servers are empty"));
   }
   for (const auto& [name, value] : settings.extra_properties) {
     if (auto why = guarantee_breach(name, value)) {
-      return core::fail(settings_error("Kafka property \"" + name + "\" = " +
-                                       shown_value(name, value) + " is refused: " + *why));
+      return core::fail(kafka_settings_error("Kafka property \"" + name + "\" = " +
+                                             shown_value(name, value) + " is refused: " + *why));
     }
   }
   return {};
@@ -185,6 +181,12 @@ core::Result<KafkaConfig> make_producer_config(const ProducerSettings& settings)
     }
   }
   return conf;
+}
+
+core::Error kafka_settings_error(std::string message) {
+  core::Error error = core::permanent_error(std::string(kSettingsErrorCode), std::move(message));
+  error.service = "config";
+  return error;
 }
 
 }  // namespace dispatcher::adapters::kafka

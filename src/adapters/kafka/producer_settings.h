@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "adapters/kafka/kafka_client_options.h"
-#include "adapters/kafka/kafka_handles.h"
 #include "core/result.h"
 
 namespace dispatcher::adapters::kafka {
@@ -33,10 +32,5 @@ struct ProducerSettings {
 /// ownership of the connection. Error: permanent "InvalidKafkaSettings" (service "config") naming
 /// the property and why; the value is shown only for non-sensitive properties.
 [[nodiscard]] core::Status check_producer_settings(const ProducerSettings& settings);
-
-/// A librdkafka configuration with the guarantees and `settings` applied (checked first with
-/// check_producer_settings). Error: permanent "InvalidKafkaSettings" naming the property that
-/// librdkafka rejected.
-[[nodiscard]] core::Result<KafkaConfig> make_producer_config(const ProducerSettings& settings);
 
 }  // namespace dispatcher::adapters::kafka
