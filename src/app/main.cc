@@ -76,38 +76,18 @@ Exit codes: 0 handled (failed aggregates are in the response); 1 start-up error 
 named at once) or the event cannot be read; 2 usage.
 )";
 
-/// The level from LOG_LEVEL before the settings are parsed, so start-up errors are logged too.
+/// The level from LOG_LEVEL before the settings are parsed, so start-up errors are logged too
+/// (an unknown name is reported by parse_settings, and INFO meanwhile).
 config::LogLevel early_log_level(const config::Environment& environment) {
   const auto found = environment.find("LOG_LEVEL");
-  if (found == environment.end()) {
-    return config::LogLevel::kInfo;
-  }
-  // The same names parse_settings accepts, so start-up lines obey LOG_LEVEL before it runs.
-  std::string level = found->second;
-  for (char& character : level) {
-    character = static_cast<char>(std::toupper(static_cast<unsigned char>(character)));
-  }
-  if (level == "DEBUG" || level == "TRACE") {
-    return config::LogLevel::kDebug;
-  }
-  if (level == "WARN" || level == "WARNING") {
-    return config::LogLevel::kWarn;
-  }
-  if (level == "ERROR" || level == "CRITICAL") {
-    return config::LogLevel::kError;
-  }
-  return config::LogLevel::kInfo;
-}
-
-std::string service_name(const config::Environment& environment) {
-  const auto found = environment.find("POWERTOOLS_SERVICE_NAME");
-  return found == environment.end() || found->second.empty() ? "ddb-eventstore-dispatcher"
-                                                             : found->second;
+  return found == environment.end()
+             ? config::LogLevel::kInfo
+             : config::parse_log_level(found->second).value_or(config::LogLevel::kInfo);
 }
 
 Logger make_logger(const config::Environment& environment, std::FILE* stream) {
   return Logger(
-      service_name(environment), early_log_level(environment),
+      config::service_name_setting(environment), early_log_level(environment),
       [stream](std::string_view line) {
         std::fwrite(line.data(), 1, line.size(), stream);
         std::fputc('\n', stream);

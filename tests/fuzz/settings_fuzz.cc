@@ -20,6 +20,7 @@
 
 #include "core/config/settings.h"
 #include "core/dispatch/message_mapper.h"
+#include "core/encoding/ascii.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_text.h"
 
@@ -29,12 +30,7 @@ using dispatcher::core::config::Environment;
 using dispatcher::core::config::SensitiveNames;
 
 std::string trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
+  return std::string(dispatcher::core::encoding::trim_ascii(text));
 }
 
 /// A refusal may name a setting that is not set: one required, or one another setting needs

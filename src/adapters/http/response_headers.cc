@@ -4,22 +4,9 @@
 #include <cctype>
 #include <string>
 
+#include "core/encoding/ascii.h"
+
 namespace dispatcher::adapters::http {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-}  // namespace
-
 bool same_header_name(std::string_view left, std::string_view right) {
   return std::ranges::equal(left, right, [](char a, char b) {
     return std::tolower(static_cast<unsigned char>(a)) ==
@@ -34,8 +21,8 @@ void add_header_line(Headers& headers, std::string_view line) {
   }
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                         std::string(trim(line.substr(colon + 1))));
+    headers.emplace_back(std::string(core::encoding::trim_ascii(line.substr(0, colon))),
+                         std::string(core::encoding::trim_ascii(line.substr(colon + 1))));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "adapters/kafka/producer_config.h"
+#include "core/encoding/ascii.h"
 
 namespace dispatcher::adapters::kafka {
 namespace {
@@ -30,15 +31,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kGuarante
 constexpr int kMaxInFlightWithIdempotence = 5;
 
 std::string lower_trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  const auto last = text.find_last_not_of(" \t");
-  std::string result;
-  if (first != std::string_view::npos) {
-    result = std::string(text.substr(first, last - first + 1));
-  }
-  std::ranges::transform(result, result.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
+  return core::encoding::ascii_lowercase(core::encoding::trim_ascii(text));
 }
 
 std::optional<long> parse_integer(std::string_view text) {

@@ -152,12 +152,6 @@ void pause_for(std::chrono::milliseconds duration) {
   }
 }
 
-std::string service_name(const core::config::Environment& environment) {
-  const auto found = environment.find("POWERTOOLS_SERVICE_NAME");
-  return found == environment.end() || found->second.empty() ? "ddb-eventstore-dispatcher"
-                                                             : found->second;
-}
-
 }  // namespace
 
 int run_command(const std::vector<std::string_view>& arguments,
@@ -175,7 +169,7 @@ int run_command(const std::vector<std::string_view>& arguments,
   }
   // Logs are JSON lines on standard output, as under Lambda (container log drivers read it).
   core::observability::Logger logger(
-      service_name(environment), core::config::LogLevel::kInfo,
+      core::config::service_name_setting(environment), core::config::LogLevel::kInfo,
       [](std::string_view line) {
         std::fwrite(line.data(), 1, line.size(), stdout);
         std::fputc('\n', stdout);

@@ -2,28 +2,15 @@
 
 #include <array>
 
+#include "core/encoding/ascii.h"
+
 namespace dispatcher::core::aws {
 namespace {
-
-bool is_blank(char character) {
-  return character == ' ' || character == '\t' || character == '\r' || character == '\n' ||
-         character == '\v' || character == '\f';
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_blank(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 /// Cuts an inline comment: '#' or ';' preceded by whitespace.
 std::string_view strip_inline_comment(std::string_view text) {
   for (std::size_t index = 1; index < text.size(); ++index) {
-    if ((text[index] == '#' || text[index] == ';') && is_blank(text[index - 1])) {
+    if ((text[index] == '#' || text[index] == ';') && encoding::is_ascii_space(text[index - 1])) {
       return text.substr(0, index);
     }
   }
@@ -95,7 +82,7 @@ Result<ProfileFile> parse_profile_file(std::string_view text, std::string_view f
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
-    const std::string_view content = trim(line);
+    const std::string_view content = encoding::trim_ascii(line);
     if (content.empty() || content.front() == '#' || content.front() == ';') {
       continue;
     }
@@ -104,11 +91,11 @@ Result<ProfileFile> parse_profile_file(std::string_view text, std::string_view f
       if (close == std::string_view::npos) {
         return fail(invalid_line(file_label, line_number, "section header without ']'"));
       }
-      const std::string_view after = trim(content.substr(close + 1));
+      const std::string_view after = encoding::trim_ascii(content.substr(close + 1));
       if (!after.empty() && after.front() != '#' && after.front() != ';') {
         return fail(invalid_line(file_label, line_number, "text after a section header"));
       }
-      const std::string_view name = trim(content.substr(1, close - 1));
+      const std::string_view name = encoding::trim_ascii(content.substr(1, close - 1));
       if (name.empty()) {
         return fail(invalid_line(file_label, line_number, "empty section name"));
       }
@@ -116,7 +103,7 @@ Result<ProfileFile> parse_profile_file(std::string_view text, std::string_view f
       last_value = nullptr;
       continue;
     }
-    if (is_blank(line.front())) {
+    if (encoding::is_ascii_space(line.front())) {
       // Indented: a continuation of the previous property's value.
       if (last_value == nullptr) {
         return fail(
@@ -125,21 +112,22 @@ Result<ProfileFile> parse_profile_file(std::string_view text, std::string_view f
       if (!last_value->empty()) {
         last_value->push_back('\n');
       }
-      last_value->append(trim(strip_inline_comment(content)));
+      last_value->append(encoding::trim_ascii(strip_inline_comment(content)));
       continue;
     }
     const std::size_t equals = content.find('=');
     if (equals == std::string_view::npos) {
       return fail(invalid_line(file_label, line_number, "expected 'name = value'"));
     }
-    const std::string_view name = trim(content.substr(0, equals));
+    const std::string_view name = encoding::trim_ascii(content.substr(0, equals));
     if (name.empty()) {
       return fail(invalid_line(file_label, line_number, "property without a name"));
     }
     if (section == nullptr) {
       return fail(invalid_line(file_label, line_number, "property before any [section]"));
     }
-    const std::string_view value = trim(strip_inline_comment(content.substr(equals + 1)));
+    const std::string_view value =
+        encoding::trim_ascii(strip_inline_comment(content.substr(equals + 1)));
     std::string& stored = (*section)[std::string(name)];
     stored.assign(value);
     last_value = &stored;

@@ -5,157 +5,14 @@
 #include <charconv>
 #include <limits>
 
+#include "core/config/setting_values.h"
 #include "core/dispatch/topic_template.h"
+#include "core/encoding/ascii.h"
 
 namespace dispatcher::core::config {
 namespace {
 
 constexpr std::string_view kProducerPropertyPrefix = "KAFKA_PRODUCER_";
-
-std::optional<std::string_view> lookup(const Environment& environment, std::string_view name) {
-  const auto found = environment.find(name);
-  if (found == environment.end()) {
-    return std::nullopt;
-  }
-  return std::string_view(found->second);
-}
-
-std::string trimmed(std::string_view text) {
-  const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!text.empty() && is_space(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
-std::string upper(std::string_view text) {
-  std::string result(text);
-  std::ranges::transform(result, result.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return result;
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::ranges::transform(result, result.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
-constexpr std::string_view kValueNotShown = "(secret value not shown)";
-
-/// `what` with every quoted ("...", '...') or braced ({...}) part, where the checks put the values
-/// or the parts of values they show, replaced by kValueNotShown.
-std::string without_quoted_parts(std::string_view what) {
-  std::string result;
-  for (std::size_t at = 0; at < what.size(); ++at) {
-    const char open = what[at];
-    const char close = open == '{' ? '}' : open;
-    const auto end = (open == '"' || open == '\'' || open == '{') ? what.find(close, at + 1)
-                                                                  : std::string_view::npos;
-    if (end == std::string_view::npos) {
-      result += open;
-      continue;
-    }
-    result += kValueNotShown;
-    at = end;
-  }
-  return result;
-}
-
-/// Collects every problem so one start-up error names them all, and keeps secrets out of it: a
-/// problem about a sensitive variable loses every quoted part, and every problem text is scrubbed
-/// of the sensitive variables' values (as given, trimmed and case-folded, the forms the checks
-/// quote), so no check can echo a secret, whichever variable it is about.
-class Problems {
- public:
-  Problems(const Environment& environment, const SensitiveNames& sensitive,
-           UnresolvedNames unresolved = {})
-      : unresolved_(std::move(unresolved)) {
-    for (const auto& [name, value] : environment) {
-      if (name != "KAFKA_SSL_KEY_PASSWORD" && !sensitive.contains(name)) {
-        continue;
-      }
-      sensitive_names_.insert(name);
-      for (std::string form :
-           {value, trimmed(value), upper(trimmed(value)), lower(trimmed(value))}) {
-        if (!form.empty()) {
-          secret_values_.push_back(std::move(form));
-        }
-      }
-    }
-    // Longest first, so a value that contains another is replaced whole.
-    std::ranges::sort(secret_values_, [](const std::string& left, const std::string& right) {
-      return left.size() > right.size();
-    });
-  }
-  void add(std::string_view variable, std::string_view what) {
-    if (unresolved_.contains(variable)) {
-      return;
-    }
-    if (!text_.empty()) {
-      text_ += "; ";
-    }
-    std::string problem =
-        std::string(variable) + ' ' +
-        (sensitive_names_.contains(variable) ? without_quoted_parts(what) : std::string(what));
-    for (const std::string& secret : secret_values_) {
-      for (auto at = problem.find(secret); at != std::string::npos;
-           at = problem.find(secret, at + kValueNotShown.size())) {
-        problem.replace(at, secret.size(), kValueNotShown);
-      }
-    }
-    text_ += problem;
-  }
-  [[nodiscard]] bool empty() const { return text_.empty(); }
-  [[nodiscard]] const std::string& text() const { return text_; }
-
- private:
-  UnresolvedNames unresolved_;
-  SensitiveNames sensitive_names_;
-  std::vector<std::string> secret_values_;
-  std::string text_;
-};
-
-std::string required(const Environment& environment, std::string_view name, Problems& problems) {
-  auto value = lookup(environment, name);
-  if (!value || trimmed(*value).empty()) {
-    problems.add(name, "is required but not set");
-    return {};
-  }
-  return trimmed(*value);
-}
-
-std::string optional_text(const Environment& environment, std::string_view name,
-                          std::string_view fallback) {
-  auto value = lookup(environment, name);
-  if (!value || trimmed(*value).empty()) {
-    return std::string(fallback);
-  }
-  return trimmed(*value);
-}
-
-template <typename Integer>
-Integer integer_setting(const Environment& environment, std::string_view name, Integer fallback,
-                        Integer minimum, Integer maximum, Problems& problems) {
-  auto value = lookup(environment, name);
-  if (!value || trimmed(*value).empty()) {
-    return fallback;
-  }
-  const std::string text = trimmed(*value);
-  Integer parsed{};
-  const auto* end = text.data() + text.size();
-  const auto [position, error] = std::from_chars(text.data(), end, parsed);
-  if (error != std::errc{} || position != end || parsed < minimum || parsed > maximum) {
-    problems.add(name, "must be a whole number from " + std::to_string(minimum) + " to " +
-                           std::to_string(maximum) + ", got \"" + text + "\"");
-    return fallback;
-  }
-  return parsed;
-}
 
 /// RFC 3986 URI-reference characters (unreserved, reserved, and '%' of percent-encoding).
 bool is_uri_reference(std::string_view text) noexcept {
@@ -186,26 +43,19 @@ bool is_media_type(std::string_view text) noexcept {
 }
 
 LogLevel log_level_setting(const Environment& environment, Problems& problems) {
-  const std::string text = upper(optional_text(environment, "LOG_LEVEL", "INFO"));
-  if (text == "DEBUG" || text == "TRACE") {
-    return LogLevel::kDebug;
+  const std::string text = optional_text(environment, "LOG_LEVEL", "INFO");
+  if (const auto level = parse_log_level(text)) {
+    return *level;
   }
-  if (text == "INFO") {
-    return LogLevel::kInfo;
-  }
-  if (text == "WARN" || text == "WARNING") {
-    return LogLevel::kWarn;
-  }
-  if (text == "ERROR" || text == "CRITICAL") {
-    return LogLevel::kError;
-  }
-  problems.add("LOG_LEVEL", "must be one of DEBUG, INFO, WARN, ERROR, got \"" + text + "\"");
+  problems.add("LOG_LEVEL", "must be one of DEBUG, INFO, WARN, ERROR, got \"" +
+                                encoding::ascii_uppercase(text) + "\"");
   return LogLevel::kInfo;
 }
 
 SaslMechanism sasl_mechanism_setting(const Environment& environment, bool sasl_configured,
                                      Problems& problems) {
-  const std::string text = upper(optional_text(environment, "KAFKA_SASL_MECHANISM", ""));
+  const std::string text =
+      encoding::ascii_uppercase(optional_text(environment, "KAFKA_SASL_MECHANISM", ""));
   if (text.empty()) {
     return sasl_configured ? SaslMechanism::kScramSha512 : SaslMechanism::kNone;
   }
@@ -235,25 +85,10 @@ SaslMechanism sasl_mechanism_setting(const Environment& environment, bool sasl_c
   return mechanism;
 }
 
-bool boolean_setting(const Environment& environment, std::string_view name, bool fallback,
-                     Problems& problems) {
-  const std::string text = upper(optional_text(environment, name, ""));
-  if (text.empty()) {
-    return fallback;
-  }
-  if (text == "TRUE" || text == "1" || text == "YES") {
-    return true;
-  }
-  if (text == "FALSE" || text == "0" || text == "NO") {
-    return false;
-  }
-  problems.add(name, "must be true or false, got \"" + text + "\"");
-  return fallback;
-}
-
 SecurityProtocol security_protocol_setting(const Environment& environment, SaslMechanism sasl,
                                            Problems& problems) {
-  const std::string text = upper(optional_text(environment, "KAFKA_SECURITY_PROTOCOL", ""));
+  const std::string text =
+      encoding::ascii_uppercase(optional_text(environment, "KAFKA_SECURITY_PROTOCOL", ""));
   const bool uses_sasl = sasl != SaslMechanism::kNone;
   if (text.empty()) {
     return uses_sasl ? SecurityProtocol::kSaslSsl : SecurityProtocol::kPlaintext;
@@ -286,9 +121,8 @@ SecurityProtocol security_protocol_setting(const Environment& environment, SaslM
 }
 
 PoisonHandling poison_policy_setting(const Environment& environment, Problems& problems) {
-  std::string text = optional_text(environment, "DISPATCHER_POISON_POLICY", "hold");
-  std::ranges::transform(text, text.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string text =
+      encoding::ascii_lowercase(optional_text(environment, "DISPATCHER_POISON_POLICY", "hold"));
   if (text == "hold") {
     return PoisonHandling::kHold;
   }
@@ -338,7 +172,7 @@ std::optional<ReferenceKind> reference_kind(std::string_view value) {
 UnresolvedNames reference_valued_names(const Environment& environment) {
   UnresolvedNames names;
   for (const auto& [name, value] : environment) {
-    if (reference_kind(trimmed(value))) {
+    if (reference_kind(encoding::trim_ascii(value))) {
       names.insert(name);
     }
   }
@@ -473,8 +307,7 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
       integer_setting<std::size_t>(environment, "DISPATCHER_REQUESTS_IN_FLIGHT",
                                    kDefaultRequestsInFlight, 1, kMostRequestsInFlight, problems);
   settings.log_level = log_level_setting(environment, problems);
-  settings.service_name =
-      optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");
+  settings.service_name = service_name_setting(environment);
   settings.metrics_namespace =
       optional_text(environment, "POWERTOOLS_METRICS_NAMESPACE", "DdbEventstoreDispatcher");
   for (const auto& [name, value] : environment) {
@@ -492,11 +325,30 @@ Result<Settings> parse_settings(const Environment& environment, const SensitiveN
     settings.producer_properties.emplace_back(std::move(property), value);
   }
   if (!problems.empty()) {
-    Error error = permanent_error("InvalidConfiguration", problems.text());
-    error.service = "config";
-    return fail(std::move(error));
+    return fail(problems.error());
   }
   return settings;
+}
+
+std::optional<LogLevel> parse_log_level(std::string_view text) {
+  const std::string level = encoding::ascii_uppercase(encoding::trim_ascii(text));
+  if (level == "DEBUG" || level == "TRACE") {
+    return LogLevel::kDebug;
+  }
+  if (level == "INFO") {
+    return LogLevel::kInfo;
+  }
+  if (level == "WARN" || level == "WARNING") {
+    return LogLevel::kWarn;
+  }
+  if (level == "ERROR" || level == "CRITICAL") {
+    return LogLevel::kError;
+  }
+  return std::nullopt;
+}
+
+std::string service_name_setting(const Environment& environment) {
+  return optional_text(environment, "POWERTOOLS_SERVICE_NAME", "ddb-eventstore-dispatcher");
 }
 
 Result<std::size_t> requests_in_flight_setting(const Environment& environment) {
@@ -505,59 +357,9 @@ Result<std::size_t> requests_in_flight_setting(const Environment& environment) {
       integer_setting<std::size_t>(environment, "DISPATCHER_REQUESTS_IN_FLIGHT",
                                    kDefaultRequestsInFlight, 1, kMostRequestsInFlight, problems);
   if (!problems.empty()) {
-    Error error = permanent_error("InvalidConfiguration", problems.text());
-    error.service = "config";
-    return fail(std::move(error));
+    return fail(problems.error());
   }
   return value;
-}
-
-std::string_view to_string(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "DEBUG";
-    case LogLevel::kInfo:
-      return "INFO";
-    case LogLevel::kWarn:
-      return "WARN";
-    case LogLevel::kError:
-      return "ERROR";
-  }
-  return "INFO";
-}
-
-std::string_view to_string(SaslMechanism mechanism) {
-  switch (mechanism) {
-    case SaslMechanism::kNone:
-      return "NONE";
-    case SaslMechanism::kScramSha512:
-      return "SCRAM-SHA-512";
-    case SaslMechanism::kScramSha256:
-      return "SCRAM-SHA-256";
-    case SaslMechanism::kPlain:
-      return "PLAIN";
-    case SaslMechanism::kAwsMskIam:
-      return "AWS_MSK_IAM";
-  }
-  return "NONE";
-}
-
-std::string_view to_string(SecurityProtocol protocol) {
-  switch (protocol) {
-    case SecurityProtocol::kPlaintext:
-      return "PLAINTEXT";
-    case SecurityProtocol::kSsl:
-      return "SSL";
-    case SecurityProtocol::kSaslPlaintext:
-      return "SASL_PLAINTEXT";
-    case SecurityProtocol::kSaslSsl:
-      return "SASL_SSL";
-  }
-  return "PLAINTEXT";
-}
-
-std::string_view to_string(PoisonHandling policy) {
-  return policy == PoisonHandling::kDeadLetter ? "dead-letter" : "hold";
 }
 
 }  // namespace dispatcher::core::config

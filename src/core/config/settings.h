@@ -128,6 +128,14 @@ using UnresolvedNames = std::set<std::string, std::less<>>;
 /// the variable, as parse_settings reports it.
 [[nodiscard]] Result<std::size_t> requests_in_flight_setting(const Environment& environment);
 
+/// The LOG_LEVEL names parse_settings accepts (any case, trimmed): DEBUG or TRACE, INFO, WARN or
+/// WARNING, ERROR or CRITICAL; nothing for any other text.
+[[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view text);
+
+/// POWERTOOLS_SERVICE_NAME, trimmed, or "ddb-eventstore-dispatcher" when unset or blank (the
+/// service every log line and metric names, also before the settings are parsed).
+[[nodiscard]] std::string service_name_setting(const Environment& environment);
+
 [[nodiscard]] std::string_view to_string(LogLevel level);
 [[nodiscard]] std::string_view to_string(SaslMechanism mechanism);
 [[nodiscard]] std::string_view to_string(SecurityProtocol protocol);

@@ -1,5 +1,7 @@
 #include "core/encoding/url.h"
 
+#include "core/encoding/ascii.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -23,17 +25,6 @@ int hex_value(char character) {
     return character - 'A' + 10;
   }
   return -1;
-}
-
-char ascii_lower(char character) {
-  return (character >= 'A' && character <= 'Z') ? static_cast<char>(character - 'A' + 'a')
-                                                : character;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), ascii_lower);
-  return out;
 }
 
 bool is_scheme_character(char character) {
@@ -162,13 +153,13 @@ UrlParts split_url(std::string_view url) {
 
 std::string host_header_value(std::string_view scheme, std::string_view authority) {
   const HostAndPort host_and_port = split_host_and_port(authority);
-  std::string host = lowercase(host_and_port.host);
+  std::string host = ascii_lowercase(host_and_port.host);
   if (host_and_port.bracketed) {
     host = "[" + host + "]";
   }
   const std::optional<unsigned short> port = parse_port(host_and_port.port);
   if (port) {
-    const std::string lower_scheme = lowercase(scheme);
+    const std::string lower_scheme = ascii_lowercase(scheme);
     const bool is_default =
         (lower_scheme == "http" && *port == 80) || (lower_scheme == "https" && *port == 443);
     if (!is_default) {
@@ -188,7 +179,7 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   }
   const UrlParts parts = split_url(url);
   HttpUrl result;
-  result.scheme = lowercase(parts.scheme);
+  result.scheme = ascii_lowercase(parts.scheme);
   if (result.scheme != "http" && result.scheme != "https") {
     return invalid("the scheme must be http or https");
   }
@@ -199,7 +190,7 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   if (host_and_port.host.empty()) {
     return invalid("no host");
   }
-  result.host = lowercase(host_and_port.host);
+  result.host = ascii_lowercase(host_and_port.host);
   if (host_and_port.bracketed) {
     result.host = "[" + result.host + "]";
   }

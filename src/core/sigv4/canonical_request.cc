@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/encoding/ascii.h"
 #include "core/encoding/url.h"
 
 namespace dispatcher::core::sigv4 {
@@ -18,27 +19,12 @@ void append_padded(std::string& out, long long value, int width) {
   out += digits;
 }
 
-bool is_space(char character) {
-  return character == ' ' || character == '\t' || character == '\n' || character == '\r' ||
-         character == '\v' || character == '\f';
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 /// Trimall: trim, and fold each inner run of whitespace into one space.
 void append_folded(std::string& out, std::string_view value) {
-  value = trim(value);
+  value = encoding::trim_ascii(value);
   bool in_space = false;
   for (const char character : value) {
-    if (is_space(character)) {
+    if (encoding::is_ascii_space(character)) {
       in_space = true;
       continue;
     }
@@ -48,26 +34,6 @@ void append_folded(std::string& out, std::string_view value) {
     }
     out.push_back(character);
   }
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& character : out) {
-    if (character >= 'A' && character <= 'Z') {
-      character = static_cast<char>(character - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  for (char& character : out) {
-    if (character >= 'a' && character <= 'z') {
-      character = static_cast<char>(character - 'a' + 'A');
-    }
-  }
-  return out;
 }
 
 /// The decoded pairs of a raw query, in order; empty "&&" segments are skipped.
@@ -201,7 +167,7 @@ CanonicalHeaders canonical_headers(const Headers& headers) {
   std::vector<std::pair<std::string, std::size_t>> names;
   names.reserve(headers.size());
   for (std::size_t index = 0; index < headers.size(); ++index) {
-    std::string name = lowercase(trim(headers[index].first));
+    std::string name = encoding::ascii_lowercase(encoding::trim_ascii(headers[index].first));
     if (is_signed_header(name)) {
       names.emplace_back(std::move(name), index);
     }
@@ -234,7 +200,7 @@ std::string canonical_request(std::string_view method, std::string_view url, con
                               std::string_view payload_sha256_hex, PathEncoding encoding) {
   const encoding::UrlParts parts = encoding::split_url(url);
   const CanonicalHeaders canonical = canonical_headers(headers);
-  std::string out = uppercase(method);
+  std::string out = encoding::ascii_uppercase(method);
   out.push_back('\n');
   out += canonical_uri(parts.path, encoding);
   out.push_back('\n');
@@ -298,7 +264,7 @@ PresignRequest presign_request(std::string_view method, std::string_view url,
   const std::string query = join_encoded(encoded);
 
   PresignRequest result;
-  result.url_without_signature = lowercase(parts.scheme);
+  result.url_without_signature = encoding::ascii_lowercase(parts.scheme);
   result.url_without_signature += "://";
   result.url_without_signature += parts.authority;
   result.url_without_signature += parts.path;
