@@ -55,7 +55,7 @@ std::string_view iterator_type_name(ShardIteratorType type) {
   return "TRIM_HORIZON";
 }
 
-core::Result<StreamRecord> stream_record(const json& record) {
+core::Result<ShardRecord> shard_record(const json& record) {
   if (!record.is_object()) {
     return core::fail(unexpected("GetRecords", "a record is not an object"));
   }
@@ -63,7 +63,7 @@ core::Result<StreamRecord> stream_record(const json& record) {
   if (body == record.end() || !body->is_object()) {
     return core::fail(unexpected("GetRecords", "a record has no dynamodb member"));
   }
-  StreamRecord parsed;
+  ShardRecord parsed;
   parsed.event_id = record.value("eventID", "");
   parsed.event_name = record.value("eventName", "");
   parsed.event_source = record.value("eventSource", "");
@@ -205,7 +205,7 @@ core::Result<RecordsPage> StreamsClient::records(std::string_view shard_iterator
       return core::fail(unexpected("GetRecords", "Records is not an array"));
     }
     for (const auto& record : *records) {
-      auto parsed = stream_record(record);
+      auto parsed = shard_record(record);
       if (!parsed) {
         return core::fail(std::move(parsed.error()));
       }

@@ -46,7 +46,8 @@ enum class ShardIteratorType : unsigned char {
   kAfterSequenceNumber,  ///< from the record after it
 };
 
-struct StreamRecord {
+/// One record of a shard as GetRecords returns it (a StreamRecord in the Streams API), decoded.
+struct ShardRecord {
   std::string event_id;
   std::string event_name;  ///< "INSERT", "MODIFY" or "REMOVE"
   std::string event_source;
@@ -70,7 +71,7 @@ enum class RecordsStatus : unsigned char {
 
 struct RecordsPage {
   RecordsStatus status = RecordsStatus::kRecords;
-  std::vector<StreamRecord> records;
+  std::vector<ShardRecord> records;
   /// nullopt with status kRecords: the shard is closed and has been read to its end.
   std::optional<std::string> next_shard_iterator;
 

@@ -50,9 +50,6 @@ core::Result<std::string> DynamoDbStreamSource::iterator(const std::string& shar
     case ShardPosition::Kind::kTrimHorizon:
       return streams_->shard_iterator(stream_arn_, shard_id, ShardIteratorType::kTrimHorizon,
                                       std::nullopt, deadline);
-    case ShardPosition::Kind::kAtSequenceNumber:
-      return streams_->shard_iterator(stream_arn_, shard_id, ShardIteratorType::kAtSequenceNumber,
-                                      position.sequence_number, deadline);
     case ShardPosition::Kind::kAfterSequenceNumber:
       return streams_->shard_iterator(stream_arn_, shard_id,
                                       ShardIteratorType::kAfterSequenceNumber,
@@ -83,7 +80,7 @@ core::Result<ShardPage> DynamoDbStreamSource::read(const std::string& iterator, 
     nlohmann::json lambda_record = std::move(record.raw);
     lambda_record["eventSourceARN"] = stream_arn_;
     result.records.push_back(
-        core::runner::StreamRecord{.sequence_number = std::move(record.sequence_number),
+        core::runner::LambdaRecord{.sequence_number = std::move(record.sequence_number),
                                    .lambda_record = std::move(lambda_record)});
   }
   result.next_iterator = std::move(page->next_shard_iterator);
@@ -98,7 +95,7 @@ ApplicationBatchHandler::ApplicationBatchHandler(Application& application)
     : application_(application) {}
 
 core::Result<std::optional<std::string>> ApplicationBatchHandler::handle(
-    const std::vector<core::runner::StreamRecord>& records, core::Deadline deadline) {
+    const std::vector<core::runner::LambdaRecord>& records, core::Deadline deadline) {
   nlohmann::json event = {{"Records", nlohmann::json::array()}};
   for (const auto& record : records) {
     event["Records"].push_back(record.lambda_record);

@@ -39,7 +39,7 @@ class ApplicationBatchHandler final : public core::runner::BatchHandler {
   explicit ApplicationBatchHandler(Application& application);
 
   [[nodiscard]] core::Result<std::optional<std::string>> handle(
-      const std::vector<core::runner::StreamRecord>& records, core::Deadline deadline) override;
+      const std::vector<core::runner::LambdaRecord>& records, core::Deadline deadline) override;
 
  private:
   Application& application_;

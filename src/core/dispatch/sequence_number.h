@@ -14,11 +14,4 @@ namespace dispatcher::core::dispatch {
 [[nodiscard]] std::strong_ordering compare_sequence_numbers(std::string_view left,
                                                             std::string_view right) noexcept;
 
-/// Strict weak order for containers and algorithms: numeric, as compare_sequence_numbers.
-struct SequenceNumberLess {
-  [[nodiscard]] bool operator()(std::string_view left, std::string_view right) const noexcept {
-    return compare_sequence_numbers(left, right) < 0;
-  }
-};
-
 }  // namespace dispatcher::core::dispatch

@@ -14,11 +14,11 @@ ShardPosition resume_position(const std::optional<Checkpoint>& checkpoint) {
 }
 
 Checkpoint checkpoint_after_batch(const std::optional<Checkpoint>& previous,
-                                  const std::vector<StreamRecord>& records,
+                                  const std::vector<LambdaRecord>& records,
                                   const std::optional<std::string>& retry_from) {
   Checkpoint next = previous.value_or(Checkpoint{});
   next.finished = false;
-  for (const StreamRecord& record : records) {
+  for (const LambdaRecord& record : records) {
     if (retry_from && compare_sequence_numbers(record.sequence_number, *retry_from) >= 0) {
       continue;  // not done: it and everything after it are read again
     }

@@ -18,7 +18,7 @@ namespace dispatcher::core::runner {
 /// record. It never moves backwards. `finished` is not set here.
 /// Precondition: sequence numbers satisfy dispatch::is_sequence_number.
 [[nodiscard]] Checkpoint checkpoint_after_batch(const std::optional<Checkpoint>& previous,
-                                                const std::vector<StreamRecord>& records,
+                                                const std::vector<LambdaRecord>& records,
                                                 const std::optional<std::string>& retry_from);
 
 }  // namespace dispatcher::core::runner

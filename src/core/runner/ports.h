@@ -26,14 +26,11 @@ struct ShardDescription {
 
 /// Where to start reading a shard.
 struct ShardPosition {
-  enum class Kind : unsigned char { kTrimHorizon, kAtSequenceNumber, kAfterSequenceNumber };
+  enum class Kind : unsigned char { kTrimHorizon, kAfterSequenceNumber };
   Kind kind = Kind::kTrimHorizon;
   std::string sequence_number;  ///< empty for kTrimHorizon
 
   [[nodiscard]] static ShardPosition trim_horizon() { return {}; }
-  [[nodiscard]] static ShardPosition at(std::string sequence_number) {
-    return {.kind = Kind::kAtSequenceNumber, .sequence_number = std::move(sequence_number)};
-  }
   [[nodiscard]] static ShardPosition after(std::string sequence_number) {
     return {.kind = Kind::kAfterSequenceNumber, .sequence_number = std::move(sequence_number)};
   }
@@ -42,7 +39,7 @@ struct ShardPosition {
 
 /// One stream record: its sequence number and the record exactly as Lambda would hand it to the
 /// function (eventID, eventName, dynamodb.Keys/SequenceNumber/..., eventSourceARN).
-struct StreamRecord {
+struct LambdaRecord {
   std::string sequence_number;
   nlohmann::json lambda_record;
 };
@@ -55,7 +52,7 @@ struct ShardPage {
     kTrimmed,          ///< the position is older than the stream's retention
   };
   Status status = Status::kRecords;
-  std::vector<StreamRecord> records;
+  std::vector<LambdaRecord> records;
   std::optional<std::string> next_iterator;  ///< nullopt with kRecords: the shard is finished
 
   [[nodiscard]] bool shard_ended() const noexcept {
@@ -127,7 +124,7 @@ class BatchHandler {
   /// nullopt: every record is done. A sequence number: records before it are done, it and the
   /// rest must be read again (the partial batch response). Error: the whole batch failed.
   [[nodiscard]] virtual Result<std::optional<std::string>> handle(
-      const std::vector<StreamRecord>& records, Deadline deadline) = 0;
+      const std::vector<LambdaRecord>& records, Deadline deadline) = 0;
 };
 
 }  // namespace dispatcher::core::runner

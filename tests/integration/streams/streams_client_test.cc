@@ -74,8 +74,8 @@ class StreamsLocal : public ::testing::Test {
 
   /// Reads from `iterator` until `count` records arrived (bounded: DynamoDB Local publishes
   /// records within moments).
-  std::vector<StreamRecord> read(std::string iterator, std::size_t count) {
-    std::vector<StreamRecord> records;
+  std::vector<ShardRecord> read(std::string iterator, std::size_t count) {
+    std::vector<ShardRecord> records;
     for (int poll = 0; poll < 50 && records.size() < count; ++poll) {
       auto page = streams_->records(iterator, std::nullopt, soon());
       EXPECT_TRUE(page.has_value()) << page.error().describe();

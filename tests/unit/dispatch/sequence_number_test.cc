@@ -46,7 +46,9 @@ TEST(SequenceNumber, OrdersBeyondSixtyFourBitsLikeIntegers) {
   std::vector<std::string> numbers = {"100000000000000000000000000000000000001",
                                       "99999999999999999999", "100000000000000000000", "7",
                                       "18446744073709551616"};
-  std::ranges::sort(numbers, SequenceNumberLess{});
+  std::ranges::sort(numbers, [](const std::string& left, const std::string& right) {
+    return compare_sequence_numbers(left, right) < 0;
+  });
   EXPECT_EQ(numbers, (std::vector<std::string>{"7", "18446744073709551616", "99999999999999999999",
                                                "100000000000000000000",
                                                "100000000000000000000000000000000000001"}));

@@ -5,10 +5,10 @@
 namespace dispatcher::core::runner {
 namespace {
 
-std::vector<StreamRecord> records(std::initializer_list<const char*> sequence_numbers) {
-  std::vector<StreamRecord> result;
+std::vector<LambdaRecord> records(std::initializer_list<const char*> sequence_numbers) {
+  std::vector<LambdaRecord> result;
   for (const char* each : sequence_numbers) {
-    result.push_back(StreamRecord{.sequence_number = each, .lambda_record = {}});
+    result.push_back(LambdaRecord{.sequence_number = each, .lambda_record = {}});
   }
   return result;
 }

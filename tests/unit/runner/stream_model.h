@@ -23,11 +23,11 @@ using core::Deadline;
 using core::Result;
 using core::Status;
 using core::runner::Checkpoint;
+using core::runner::LambdaRecord;
 using core::runner::LeaseRecord;
 using core::runner::ShardDescription;
 using core::runner::ShardPage;
 using core::runner::ShardPosition;
-using core::runner::StreamRecord;
 
 /// A clock moved by the test.
 class ManualClock final : public core::Clock {
@@ -46,7 +46,7 @@ class ManualClock final : public core::Clock {
 
 struct ModelShard {
   ShardDescription description;
-  std::vector<StreamRecord> records;
+  std::vector<LambdaRecord> records;
   std::size_t trimmed = 0;  ///< records before this index are past retention
 };
 
@@ -62,7 +62,7 @@ class StreamModel final : public core::runner::StreamSource {
     ModelShard& shard = find(shard_id);
     std::string sequence_number = std::to_string(next_sequence_number_);
     next_sequence_number_ += 7;  // gaps between numbers, as DynamoDB has
-    shard.records.push_back(StreamRecord{
+    shard.records.push_back(LambdaRecord{
         .sequence_number = sequence_number,
         .lambda_record = {{"key", key}, {"shard", shard_id}, {"sequence", sequence_number}}});
     return sequence_number;
@@ -205,7 +205,7 @@ class LeaseTable final : public core::runner::LeaseStore {
 /// Records every batch; fails the record with a chosen sequence number a given number of times.
 class RecordingHandler final : public core::runner::BatchHandler {
  public:
-  [[nodiscard]] Result<std::optional<std::string>> handle(const std::vector<StreamRecord>& records,
+  [[nodiscard]] Result<std::optional<std::string>> handle(const std::vector<LambdaRecord>& records,
                                                           Deadline) override {
     batches_.push_back(records);
     for (const auto& record : records) {
@@ -220,8 +220,8 @@ class RecordingHandler final : public core::runner::BatchHandler {
   }
   /// Records handed over in order and reported done (a failed record and those after it in its
   /// batch are not).
-  std::vector<StreamRecord> handled_;
-  std::vector<std::vector<StreamRecord>> batches_;
+  std::vector<LambdaRecord> handled_;
+  std::vector<std::vector<LambdaRecord>> batches_;
   std::map<std::string, int> failures_;
 };
 
