@@ -16,6 +16,11 @@ namespace dispatcher::adapters::kafka {
 /// librdkafka rejected.
 [[nodiscard]] core::Result<KafkaConfig> make_producer_config(const ProducerSettings& settings);
 
+/// Sets one librdkafka property. Error: permanent "InvalidKafkaSettings" naming the property and
+/// why librdkafka refused it (never a sensitive property's value).
+[[nodiscard]] core::Status set_kafka_property(rd_kafka_conf_t& conf, const std::string& name,
+                                              const std::string& value);
+
 /// The error of settings a producer cannot be built with: permanent "InvalidKafkaSettings",
 /// service "config".
 [[nodiscard]] core::Error kafka_settings_error(std::string message);

@@ -133,17 +133,7 @@ class ProducerContext {
   }
 
   [[nodiscard]] std::string redact(std::string_view text) const {
-    std::string result(text);
-    for (const std::string& secret : secret_values_) {
-      if (secret.empty()) {
-        continue;
-      }
-      for (auto at = result.find(secret); at != std::string::npos;
-           at = result.find(secret, at + 3)) {
-        result.replace(at, secret.size(), "***");
-      }
-    }
-    return result;
+    return redact_secrets(text, secret_values_);
   }
 
  private:

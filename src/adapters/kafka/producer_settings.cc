@@ -105,8 +105,10 @@ std::optional<std::string> guarantee_breach(std::string_view name, std::string_v
   return std::nullopt;
 }
 
-core::Status set_property(rd_kafka_conf_t& conf, const std::string& name,
-                          const std::string& value) {
+}  // namespace
+
+core::Status set_kafka_property(rd_kafka_conf_t& conf, const std::string& name,
+                                const std::string& value) {
   std::array<char, 512> reason{};
   const rd_kafka_conf_res_t result =
       rd_kafka_conf_set(&conf, name.c_str(), value.c_str(), reason.data(), reason.size());
@@ -126,11 +128,25 @@ core::Status set_property(rd_kafka_conf_t& conf, const std::string& name,
   return core::fail(kafka_settings_error(std::move(message)));
 }
 
-}  // namespace
-
 void write_kafka_log_to_stderr(const KafkaLogLine& line) {
   std::fprintf(stderr, "kafka %d %.*s: %.*s\n", line.level, static_cast<int>(line.facility.size()),
                line.facility.data(), static_cast<int>(line.message.size()), line.message.data());
+}
+
+std::string redact_secrets(std::string_view text, const std::vector<std::string>& secret_values) {
+  constexpr std::string_view kMask = "***";
+  std::string result(text);
+  for (const std::string& secret : secret_values) {
+    if (secret.empty()) {
+      continue;
+    }
+    // Resume after the mask, so a secret that the mask contains cannot be found in it forever.
+    for (auto at = result.find(secret); at != std::string::npos;
+         at = result.find(secret, at + kMask.size())) {
+      result.replace(at, secret.size(), kMask);
+    }
+  }
+  return result;
 }
 
 bool is_sensitive_property(std::string_view name) noexcept {
@@ -169,7 +185,7 @@ core::Result<KafkaConfig> make_producer_config(const ProducerSettings& settings)
   properties.insert(properties.end(), settings.extra_properties.begin(),
                     settings.extra_properties.end());
   for (const auto& [name, value] : properties) {
-    if (auto set = set_property(*conf, name, value); !set) {
+    if (auto set = set_kafka_property(*conf, name, value); !set) {
       return core::fail(set.error());
     }
   }

@@ -10,6 +10,7 @@
 
 #include "adapters/kafka/kafka_error.h"
 #include "adapters/kafka/kafka_handles.h"
+#include "adapters/kafka/producer_config.h"
 
 namespace dispatcher::adapters::kafka {
 namespace {
@@ -32,12 +33,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kReaderPr
     {"isolation.level", "read_committed"},
 }};
 
-core::Error config_error(std::string message) {
-  core::Error error = core::permanent_error("InvalidKafkaSettings", std::move(message));
-  error.service = "config";
-  return error;
-}
-
 /// The log sink, the secret values to scrub from log lines, the token provider and the last
 /// broker error, reached through librdkafka's opaque pointer.
 struct ReaderContext {
@@ -46,16 +41,8 @@ struct ReaderContext {
   OAuthBearerTokenProvider token_provider;
   std::string last_broker_error;
 
-  [[nodiscard]] std::string redact(std::string text) const {
-    for (const std::string& secret : secret_values) {
-      if (secret.empty()) {
-        continue;
-      }
-      for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-        text.replace(at, secret.size(), "(secret)");
-      }
-    }
-    return text;
+  [[nodiscard]] std::string redact(std::string_view text) const {
+    return redact_secrets(text, secret_values);
   }
 };
 
@@ -92,20 +79,6 @@ void on_token_refresh(rd_kafka_t* handle, const char* /*config*/, void* opaque) 
                                      reason.size()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_oauthbearer_set_token_failure(handle, "librdkafka refused the token");
   }
-}
-
-core::Status set_property(rd_kafka_conf_t& conf, std::string_view name, std::string_view value) {
-  std::array<char, kErrorTextSize> reason{};
-  const std::string name_text(name);
-  const std::string value_text(value);
-  if (rd_kafka_conf_set(&conf, name_text.c_str(), value_text.c_str(), reason.data(),
-                        reason.size()) == RD_KAFKA_CONF_OK) {
-    return {};
-  }
-  return core::fail(config_error("Kafka property \"" + name_text +
-                                 "\" was refused by librdkafka: " +
-                                 (is_sensitive_property(name) ? std::string("(value not shown)")
-                                                              : std::string(reason.data()))));
 }
 
 std::string reader_group_id() {
@@ -153,7 +126,7 @@ core::Result<std::unique_ptr<TopicReader>> TopicReader::create(ConsumerSettings 
     properties.push_back(std::move(property));
   }
   for (const auto& [name, value] : properties) {
-    if (auto set = set_property(*conf, name, value); !set) {
+    if (auto set = set_kafka_property(*conf, std::string(name), std::string(value)); !set) {
       return core::fail(set.error());
     }
   }
@@ -166,8 +139,8 @@ core::Result<std::unique_ptr<TopicReader>> TopicReader::create(ConsumerSettings 
   std::array<char, kErrorTextSize> reason{};
   KafkaHandle consumer(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), reason.data(), reason.size()));
   if (!consumer) {
-    return core::fail(config_error("Kafka consumer could not be created: " +
-                                   state->context.redact(reason.data())));
+    return core::fail(kafka_settings_error("Kafka consumer could not be created: " +
+                                           state->context.redact(reason.data())));
   }
   static_cast<void>(conf.release());  // rd_kafka_new took it
   rd_kafka_poll_set_consumer(consumer.get());
