@@ -14,9 +14,7 @@ namespace {
 constexpr int kMostMaxAttempts = 20;
 
 core::Error config_error(std::string message) {
-  core::Error error = core::permanent_error("InvalidConfiguration", std::move(message));
-  error.service = "config";
-  return error;
+  return core::permanent_error("InvalidConfiguration", std::move(message), "config");
 }
 
 /// AWS_MAX_ATTEMPTS, or 0 when unset.

@@ -19,9 +19,7 @@ constexpr std::size_t kRecordFramingAllowance = 64 * 1024;
 constexpr std::size_t kLibrdkafkaMostMessageMaxBytes = 1'000'000'000;
 
 core::Error secret_error(std::string message) {
-  core::Error error = core::permanent_error("InvalidSaslSecret", std::move(message));
-  error.service = "config";
-  return error;
+  return core::permanent_error("InvalidSaslSecret", std::move(message), "config");
 }
 
 }  // namespace

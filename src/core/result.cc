@@ -25,14 +25,18 @@ std::string Error::describe() const {
   return text;
 }
 
-Error retryable_error(std::string code, std::string message) {
-  return Error{
-      .kind = ErrorKind::kRetryable, .code = std::move(code), .message = std::move(message)};
+Error retryable_error(std::string code, std::string message, std::string service) {
+  return Error{.kind = ErrorKind::kRetryable,
+               .code = std::move(code),
+               .message = std::move(message),
+               .service = std::move(service)};
 }
 
-Error permanent_error(std::string code, std::string message) {
-  return Error{
-      .kind = ErrorKind::kPermanent, .code = std::move(code), .message = std::move(message)};
+Error permanent_error(std::string code, std::string message, std::string service) {
+  return Error{.kind = ErrorKind::kPermanent,
+               .code = std::move(code),
+               .message = std::move(message),
+               .service = std::move(service)};
 }
 
 }  // namespace dispatcher::core

@@ -26,8 +26,11 @@ struct Error {
   [[nodiscard]] std::string describe() const;
 };
 
-[[nodiscard]] Error retryable_error(std::string code, std::string message);
-[[nodiscard]] Error permanent_error(std::string code, std::string message);
+/// An Error of `kind` with `code` and `message`, from `service` (empty: not a service's error).
+[[nodiscard]] Error retryable_error(std::string code, std::string message,
+                                    std::string service = {});
+[[nodiscard]] Error permanent_error(std::string code, std::string message,
+                                    std::string service = {});
 
 /// A value or an Error. Cannot be ignored.
 template <typename T>

@@ -193,9 +193,7 @@ core::Result<KafkaConfig> make_producer_config(const ProducerSettings& settings)
 }
 
 core::Error kafka_settings_error(std::string message) {
-  core::Error error = core::permanent_error(std::string(kSettingsErrorCode), std::move(message));
-  error.service = "config";
-  return error;
+  return core::permanent_error(std::string(kSettingsErrorCode), std::move(message), "config");
 }
 
 }  // namespace dispatcher::adapters::kafka

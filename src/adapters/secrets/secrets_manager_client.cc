@@ -9,10 +9,9 @@ namespace dispatcher::adapters::secrets {
 namespace {
 
 core::Error unexpected(std::string_view what) {
-  core::Error error = core::permanent_error(
-      "UnexpectedResponse", "GetSecretValue: unexpected response: " + std::string(what));
-  error.service = "secretsmanager";
-  return error;
+  return core::permanent_error("UnexpectedResponse",
+                               "GetSecretValue: unexpected response: " + std::string(what),
+                               "secretsmanager");
 }
 
 /// The string member `name` of `object`, empty when it is missing or not a string: json::value

@@ -12,10 +12,9 @@ using core::Error;
 using nlohmann::json;
 
 Error unexpected(std::string_view operation, std::string_view what) {
-  Error error = core::permanent_error(
-      "UnexpectedResponse", std::string(operation) + ": unexpected response: " + std::string(what));
-  error.service = "streams";
-  return error;
+  return core::permanent_error(
+      "UnexpectedResponse", std::string(operation) + ": unexpected response: " + std::string(what),
+      "streams");
 }
 
 std::optional<std::string> optional_string(const json& object, const char* name) {

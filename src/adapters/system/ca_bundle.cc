@@ -8,9 +8,7 @@ namespace dispatcher::adapters::system {
 namespace {
 
 core::Error not_found(std::string message) {
-  core::Error error = core::permanent_error("CaBundleNotFound", std::move(message));
-  error.service = "config";
-  return error;
+  return core::permanent_error("CaBundleNotFound", std::move(message), "config");
 }
 
 }  // namespace

@@ -19,9 +19,7 @@ std::int64_t epoch_milliseconds(std::chrono::system_clock::time_point time) {
 }
 
 core::Error unexpected_item(std::string message) {
-  core::Error error = core::permanent_error("UnexpectedStateItem", std::move(message));
-  error.service = "dynamodb";
-  return error;
+  return core::permanent_error("UnexpectedStateItem", std::move(message), "dynamodb");
 }
 
 }  // namespace

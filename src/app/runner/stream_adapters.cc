@@ -15,9 +15,7 @@ using core::runner::ShardPage;
 using core::runner::ShardPosition;
 
 core::Error invalid_response(std::string message) {
-  core::Error error = core::permanent_error("InvalidBatchResponse", std::move(message));
-  error.service = "runner";
-  return error;
+  return core::permanent_error("InvalidBatchResponse", std::move(message), "runner");
 }
 
 }  // namespace

@@ -70,11 +70,7 @@ void Problems::add(std::string_view variable, std::string_view what) {
   text_ += problem;
 }
 
-Error Problems::error() const {
-  Error error = permanent_error("InvalidConfiguration", text_);
-  error.service = "config";
-  return error;
-}
+Error Problems::error() const { return permanent_error("InvalidConfiguration", text_, "config"); }
 
 std::optional<std::string_view> lookup(const Environment& environment, std::string_view name) {
   const auto found = environment.find(name);

@@ -15,9 +15,7 @@ bool is_topic_character(char c) noexcept {
 }
 
 Error template_error(std::string message) {
-  Error error = permanent_error("InvalidTopicTemplate", std::move(message));
-  error.service = "config";
-  return error;
+  return permanent_error("InvalidTopicTemplate", std::move(message), "config");
 }
 
 }  // namespace
