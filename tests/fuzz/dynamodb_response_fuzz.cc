@@ -46,7 +46,7 @@ constexpr std::string_view kTable = "Events";
 
 struct Harness {
   dispatcher::fuzz::AwsFixture aws{dispatcher::adapters::aws::kDynamoDbService};
-  DynamoDbClient client{aws.json, {.max_batch_rounds = 2, .table_poll_interval = {}}};
+  DynamoDbClient client{aws.json, {.max_batch_rounds = 2}};
 };
 
 Harness& harness() {

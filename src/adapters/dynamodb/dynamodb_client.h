@@ -2,7 +2,9 @@
 
 // DynamoDB operations over the AWS JSON protocol: Query (with pagination), BatchGetItem and
 // BatchWriteItem (chunked, unprocessed entries retried), conditional PutItem/UpdateItem,
-// GetItem, and table administration for tests and tools.
+// GetItem and DescribeTable. One source file per operation family (query.cc, batch_get.cc,
+// batch_write.cc, table_description.cc, dynamodb_client.cc for the single-item calls); table
+// administration for tests and tools is in table_admin.h, outside the production library.
 
 #include <cstddef>
 #include <cstdint>
@@ -125,14 +127,6 @@ struct KeyAttribute {
   friend bool operator==(const KeyAttribute&, const KeyAttribute&) = default;
 };
 
-struct CreateTableRequest {
-  std::string table_name;
-  KeyAttribute partition_key;
-  std::optional<KeyAttribute> sort_key;
-  /// "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE" or "NEW_AND_OLD_IMAGES"; nullopt = no stream.
-  std::optional<std::string> stream_view_type;
-};  // billing mode is always PAY_PER_REQUEST
-
 struct TableDescription {
   std::string table_name;
   std::string table_arn;
@@ -149,8 +143,6 @@ struct DynamoDbClientOptions {
   /// exponential backoff (the retry policy's throttling base) between rounds. The deadline may
   /// end them sooner.
   int max_batch_rounds = 10;
-  /// How often wait_for_table_active asks.
-  std::chrono::milliseconds table_poll_interval{200};
 };
 
 /// DynamoDB through one JsonClient made for aws::kDynamoDbService. Thread-compatible.
@@ -178,10 +170,6 @@ class DynamoDbClient {
   [[nodiscard]] std::vector<core::Result<QueryResult>> query_pages(
       std::span<const QueryRequest> requests, std::span<const std::size_t> max_items,
       std::size_t max_bytes, core::Deadline deadline);
-
-  /// query_pages for one request.
-  [[nodiscard]] core::Result<QueryResult> query_all(const QueryRequest& request,
-                                                    std::size_t max_items, core::Deadline deadline);
 
   /// BatchGetItem in chunks of 100 keys sent together; UnprocessedKeys are retried with backoff
   /// until none are left or rounds/deadline run out. Result i belongs to request.keys[i]: the
@@ -218,15 +206,12 @@ class DynamoDbClient {
                                                            const Item& key, bool consistent_read,
                                                            core::Deadline deadline);
 
+  /// DescribeTable: the table's key schema, status and stream.
   [[nodiscard]] core::Result<TableDescription> describe_table(std::string_view table_name,
                                                               core::Deadline deadline);
-  /// CreateTable (on-demand billing). Error ResourceInUseException when it exists.
-  [[nodiscard]] core::Result<TableDescription> create_table(const CreateTableRequest& request,
-                                                            core::Deadline deadline);
-  /// Asks DescribeTable until the table is ACTIVE. Error: retryable "DeadlineExceeded".
-  [[nodiscard]] core::Result<TableDescription> wait_for_table_active(std::string_view table_name,
-                                                                     core::Deadline deadline);
-  [[nodiscard]] core::Status delete_table(std::string_view table_name, core::Deadline deadline);
+
+  /// The JsonClient every operation goes through (table administration uses it too).
+  [[nodiscard]] aws::JsonClient& json_client() const noexcept { return *json_; }
 
  private:
   std::shared_ptr<aws::JsonClient> json_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/dynamodb/table_admin.h"
 #include "integration/http/aws_test_support.h"
 
 namespace dispatcher::adapters::dynamodb {
@@ -40,20 +41,21 @@ class DynamoDbLocal : public ::testing::Test {
     client_ = std::make_unique<DynamoDbClient>(rig_.json_client(
         aws::kDynamoDbService, testing::stack_variable("STACK_DYNAMODB_ENDPOINT"), {}, true));
     table_ = testing::unique_name("http-helper-events-");
-    auto created = client_->create_table(
-        CreateTableRequest{.table_name = table_,
-                           .partition_key = {.name = "id", .type = "S"},
-                           .sort_key = KeyAttribute{.name = "version", .type = "N"},
-                           .stream_view_type = "NEW_AND_OLD_IMAGES"},
-        soon());
+    auto created =
+        create_table(*client_,
+                     CreateTableRequest{.table_name = table_,
+                                        .partition_key = {.name = "id", .type = "S"},
+                                        .sort_key = KeyAttribute{.name = "version", .type = "N"},
+                                        .stream_view_type = "NEW_AND_OLD_IMAGES"},
+                     soon());
     ASSERT_TRUE(created.has_value()) << created.error().describe();
-    auto active = client_->wait_for_table_active(table_, soon());
+    auto active = wait_for_table_active(*client_, table_, soon());
     ASSERT_TRUE(active.has_value()) << active.error().describe();
   }
 
   void TearDown() override {
     if (client_) {
-      EXPECT_TRUE(client_->delete_table(table_, soon()).has_value());
+      EXPECT_TRUE(delete_table(*client_, table_, soon()).has_value());
     }
   }
 
@@ -111,7 +113,7 @@ TEST_F(DynamoDbLocal, DescribesTheTableItCreated) {
 
 TEST_F(DynamoDbLocal, BatchWriteOfSixtyItemsWritesEveryOne) {
   write_events("agg-1", 60);
-  const auto all = client_->query_all(events_after("agg-1", -1), kAllItems, soon());
+  const auto all = query_all(*client_, events_after("agg-1", -1), kAllItems, soon());
   ASSERT_TRUE(all.has_value()) << all.error().describe();
   EXPECT_EQ(versions(all->items), range(0, 60));
 }
@@ -125,7 +127,7 @@ TEST_F(DynamoDbLocal, BatchWriteDeletesAsWellAsPuts) {
   for (const auto& status : client_->batch_write(table_, deletes, soon())) {
     ASSERT_TRUE(status.has_value()) << status.error().describe();
   }
-  const auto all = client_->query_all(events_after("agg-d", -1), kAllItems, soon());
+  const auto all = query_all(*client_, events_after("agg-d", -1), kAllItems, soon());
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->items.size(), 15U);
   EXPECT_EQ(versions(all->items).front(), 1);
@@ -172,7 +174,7 @@ TEST_F(DynamoDbLocal, QueryAllReadsEveryPageInOrder) {
   write_events("agg-a", 50);
   QueryRequest request = events_after("agg-a", -1);
   request.limit = 7;
-  const auto all = client_->query_all(request, kAllItems, soon());
+  const auto all = query_all(*client_, request, kAllItems, soon());
   ASSERT_TRUE(all.has_value()) << all.error().describe();
   EXPECT_EQ(versions(all->items), range(0, 50));
   EXPECT_GE(all->pages, 8U);
@@ -183,7 +185,7 @@ TEST_F(DynamoDbLocal, QueryAllStopsAtMaxItemsAndSaysMoreMayFollow) {
   write_events("agg-m", 50);
   QueryRequest request = events_after("agg-m", 9);
   request.limit = 15;
-  const auto some = client_->query_all(request, 20, soon());
+  const auto some = query_all(*client_, request, 20, soon());
   ASSERT_TRUE(some.has_value()) << some.error().describe();
   EXPECT_EQ(versions(some->items), range(10, 30));
   EXPECT_TRUE(some->more_available());
@@ -316,7 +318,8 @@ TEST_F(DynamoDbLocal, InvalidExpressionIsAValidationExceptionNotRetried) {
 }
 
 TEST_F(DynamoDbLocal, CreatingAnExistingTableIsResourceInUse) {
-  const auto again = client_->create_table(
+  const auto again = create_table(
+      *client_,
       CreateTableRequest{.table_name = table_, .partition_key = {.name = "id", .type = "S"}},
       soon());
   ASSERT_FALSE(again.has_value());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/dynamodb/table_admin.h"
 #include "adapters/streams/streams_client.h"
 #include "integration/http/aws_test_support.h"
 
@@ -46,7 +47,8 @@ class DynamoDbEventStoreTest : public ::testing::Test {
         rig_.json_client(aws::kDynamoDbStreamsService, endpoint, {}, true));
     events_table_ = testing::unique_name("store-events-");
     offsets_table_ = testing::unique_name("store-offsets-");
-    auto events = client_->create_table(
+    auto events = dynamodb::create_table(
+        *client_,
         dynamodb::CreateTableRequest{
             .table_name = events_table_,
             .partition_key = {.name = "id", .type = "S"},
@@ -55,13 +57,14 @@ class DynamoDbEventStoreTest : public ::testing::Test {
         soon());
     ASSERT_TRUE(events.has_value()) << events.error().describe();
     stream_arn_ = events->latest_stream_arn.value_or("");
-    auto offsets = client_->create_table(
+    auto offsets = dynamodb::create_table(
+        *client_,
         dynamodb::CreateTableRequest{.table_name = offsets_table_,
                                      .partition_key = {.name = "id", .type = "S"}},
         soon());
     ASSERT_TRUE(offsets.has_value()) << offsets.error().describe();
-    ASSERT_TRUE(client_->wait_for_table_active(events_table_, soon()).has_value());
-    ASSERT_TRUE(client_->wait_for_table_active(offsets_table_, soon()).has_value());
+    ASSERT_TRUE(dynamodb::wait_for_table_active(*client_, events_table_, soon()).has_value());
+    ASSERT_TRUE(dynamodb::wait_for_table_active(*client_, offsets_table_, soon()).has_value());
     store_ = std::make_unique<DynamoDbEventStore>(
         client_, EventStoreTables{.events_table = events_table_, .offsets_table = offsets_table_},
         rig_.clock);
@@ -69,8 +72,8 @@ class DynamoDbEventStoreTest : public ::testing::Test {
 
   void TearDown() override {
     if (client_) {
-      (void)client_->delete_table(events_table_, soon());
-      (void)client_->delete_table(offsets_table_, soon());
+      (void)dynamodb::delete_table(*client_, events_table_, soon());
+      (void)dynamodb::delete_table(*client_, offsets_table_, soon());
     }
   }
 

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/dynamodb/table_admin.h"
 #include "adapters/event_store/dynamodb_event_store.h"
 #include "core/clock.h"
 #include "integration/http/aws_test_support.h"
@@ -52,24 +53,25 @@ class OperatorCommandsTest : public ::testing::Test {
     events_table_ = testing::unique_name("operator-events-");
     offsets_table_ = testing::unique_name("operator-offsets-");
     ASSERT_TRUE(
-        client_
-            ->create_table(
-                adapters::dynamodb::CreateTableRequest{
-                    .table_name = events_table_,
-                    .partition_key = {.name = "id", .type = "S"},
-                    .sort_key = adapters::dynamodb::KeyAttribute{.name = "version", .type = "N"},
-                    .stream_view_type = "KEYS_ONLY"},
-                soon())
+        adapters::dynamodb::create_table(
+            *client_,
+            adapters::dynamodb::CreateTableRequest{
+                .table_name = events_table_,
+                .partition_key = {.name = "id", .type = "S"},
+                .sort_key = adapters::dynamodb::KeyAttribute{.name = "version", .type = "N"},
+                .stream_view_type = "KEYS_ONLY"},
+            soon())
             .has_value());
+    ASSERT_TRUE(adapters::dynamodb::create_table(
+                    *client_,
+                    adapters::dynamodb::CreateTableRequest{
+                        .table_name = offsets_table_, .partition_key = {.name = "id", .type = "S"}},
+                    soon())
+                    .has_value());
     ASSERT_TRUE(
-        client_
-            ->create_table(
-                adapters::dynamodb::CreateTableRequest{
-                    .table_name = offsets_table_, .partition_key = {.name = "id", .type = "S"}},
-                soon())
-            .has_value());
-    ASSERT_TRUE(client_->wait_for_table_active(events_table_, soon()).has_value());
-    ASSERT_TRUE(client_->wait_for_table_active(offsets_table_, soon()).has_value());
+        adapters::dynamodb::wait_for_table_active(*client_, events_table_, soon()).has_value());
+    ASSERT_TRUE(
+        adapters::dynamodb::wait_for_table_active(*client_, offsets_table_, soon()).has_value());
     environment_ = {{"AWS_REGION", "us-east-1"},
                     {"AWS_ACCESS_KEY_ID", "local"},
                     {"AWS_SECRET_ACCESS_KEY", "local"},
@@ -80,8 +82,8 @@ class OperatorCommandsTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    (void)client_->delete_table(events_table_, soon());
-    (void)client_->delete_table(offsets_table_, soon());
+    (void)adapters::dynamodb::delete_table(*client_, events_table_, soon());
+    (void)adapters::dynamodb::delete_table(*client_, offsets_table_, soon());
   }
 
   void put_event(const std::string& id, std::int64_t version, bool poison = false) {

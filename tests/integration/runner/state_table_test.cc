@@ -10,6 +10,7 @@
 #include <string>
 
 #include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/dynamodb/table_admin.h"
 #include "adapters/streams/streams_client.h"
 #include "app/runner/stream_adapters.h"
 #include "core/dispatch/stream_event_parser.h"
@@ -35,15 +36,15 @@ class RunnerStateTable : public ::testing::Test {
     dynamodb_ = std::make_shared<adapters::dynamodb::DynamoDbClient>(
         rig_.json_client(adapters::aws::kDynamoDbService, endpoint_, {}, true));
     table_ = testing::unique_name("runner-state-");
-    auto created = dynamodb_->create_table(
-        {.table_name = table_, .partition_key = {.name = "id", .type = "S"}}, soon());
+    auto created = adapters::dynamodb::create_table(
+        *dynamodb_, {.table_name = table_, .partition_key = {.name = "id", .type = "S"}}, soon());
     ASSERT_TRUE(created.has_value()) << created.error().describe();
   }
 
   void TearDown() override {
     for (const auto& table : {table_, events_table_}) {
       if (dynamodb_ && !table.empty()) {
-        EXPECT_TRUE(dynamodb_->delete_table(table, soon()).has_value());
+        EXPECT_TRUE(adapters::dynamodb::delete_table(*dynamodb_, table, soon()).has_value());
       }
     }
   }
@@ -119,7 +120,8 @@ TEST_F(RunnerStateTable, CheckpointsRoundTripUnderTheReservedPrefix) {
 
 TEST_F(RunnerStateTable, StreamRecordsReachTheHandlerAsALambdaEventTheDispatcherParses) {
   events_table_ = testing::unique_name("runner-events-");
-  auto created = dynamodb_->create_table(
+  auto created = adapters::dynamodb::create_table(
+      *dynamodb_,
       {.table_name = events_table_,
        .partition_key = {.name = "id", .type = "S"},
        .sort_key = adapters::dynamodb::KeyAttribute{.name = "version", .type = "N"},

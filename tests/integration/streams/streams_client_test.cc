@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "adapters/dynamodb/dynamodb_client.h"
+#include "adapters/dynamodb/table_admin.h"
 #include "integration/http/aws_test_support.h"
 #include "integration/http/fault_server.h"
 
@@ -49,7 +50,8 @@ class StreamsLocal : public ::testing::Test {
     streams_ = std::make_unique<StreamsClient>(
         rig_.json_client(aws::kDynamoDbStreamsService, endpoint, {}, true));
     table_ = testing::unique_name("http-helper-stream-");
-    auto created = dynamodb_->create_table(
+    auto created = dynamodb::create_table(
+        *dynamodb_,
         dynamodb::CreateTableRequest{
             .table_name = table_,
             .partition_key = {.name = "id", .type = "S"},
@@ -63,7 +65,7 @@ class StreamsLocal : public ::testing::Test {
 
   void TearDown() override {
     if (dynamodb_) {
-      EXPECT_TRUE(dynamodb_->delete_table(table_, soon()).has_value());
+      EXPECT_TRUE(dynamodb::delete_table(*dynamodb_, table_, soon()).has_value());
     }
   }
 
