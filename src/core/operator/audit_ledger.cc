@@ -266,11 +266,11 @@ std::vector<std::string> AggregateFindings::problem_lines(bool allow_pending) co
                     std::to_string(partition.value_or(-1)));
   }
   if (offset_unreadable) {
-    lines.push_back("the offsets item's version is unreadable");
+    lines.emplace_back("the offsets item's version is unreadable");
   }
   if (!lines.empty()) {
     for (const auto& example : examples) {
-      lines.emplace_back("  first seen: " + example);
+      lines.push_back("  first seen: " + example);
     }
   }
   return lines;
