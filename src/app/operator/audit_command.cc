@@ -1,8 +1,10 @@
-#include "app/operator/audit_command.h"
+// `bootstrap audit`: reads the output topic(s) back and compares them, aggregate by aggregate,
+// with the events and offsets tables (docs/operations.md). The comparison itself is
+// core/operator/audit_ledger.h, the table reads audit_store_reads.h; this is the command around
+// them: its arguments, the topic read, the report.
 
 #include <array>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -12,17 +14,21 @@
 
 #include "adapters/kafka/topic_reader.h"
 #include "app/kafka_security.h"
+#include "app/operator/audit_progress.h"
+#include "app/operator/audit_store_reads.h"
+#include "app/operator/command_support.h"
+#include "app/operator/commands.h"
 #include "app/operator/operator_context.h"
 #include "core/dispatch/topic_template.h"
-#include "core/dynamodb/json_codec.h"
-#include "core/operator/audit.h"
-#include "core/runner/state_keys.h"
+#include "core/operator/audit_ledger.h"
+#include "core/operator/audit_message.h"
+#include "core/operator/audit_report.h"
+#include "core/operator/command_arguments.h"
 
 namespace dispatcher::app::operator_tools {
 namespace {
 
 namespace ops = core::operator_tools;
-using core::dynamodb::Item;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -55,186 +61,26 @@ or not a dispatcher message.
 )";
 
 constexpr std::array<ops::OptionSpec, 10> kAuditOptions{
-    ops::OptionSpec{"--aggregate", true}, ops::OptionSpec{"--since", true},
-    ops::OptionSpec{"--topic", true},     ops::OptionSpec{"--allow-pending", false},
-    ops::OptionSpec{"--all", false},      ops::OptionSpec{"--segments", true},
-    ops::OptionSpec{"--page-size", true}, ops::OptionSpec{"--stall-seconds", true},
-    ops::OptionSpec{"--json", false},     ops::OptionSpec{"--help", false}};
+    ops::OptionSpec{.name = "--aggregate", .takes_value = true},
+    ops::OptionSpec{.name = "--since", .takes_value = true},
+    ops::OptionSpec{.name = "--topic", .takes_value = true},
+    ops::OptionSpec{.name = "--allow-pending", .takes_value = false},
+    ops::OptionSpec{.name = "--all", .takes_value = false},
+    ops::OptionSpec{.name = "--segments", .takes_value = true},
+    ops::OptionSpec{.name = "--page-size", .takes_value = true},
+    ops::OptionSpec{.name = "--stall-seconds", .takes_value = true},
+    ops::OptionSpec{.name = "--json", .takes_value = false},
+    ops::OptionSpec{.name = "--help", .takes_value = false}};
 
-constexpr std::int64_t kDefaultSegments = 4;
 // A 1 MB page of keys-only items holds ~30,000 of them (tens of MB decoded); 10,000 keeps the
 // pages in flight to a few MB each at little cost in requests (docs/benchmarks.md).
 constexpr std::int64_t kDefaultPageSize = 10'000;
 constexpr std::int64_t kDefaultStallSeconds = 30;
-constexpr auto kCallTime = seconds(60);
 constexpr auto kMetadataTimeout = milliseconds(15'000);
-constexpr auto kProgressInterval = seconds(1);
-
-/// Standard error is written by the command's thread and by librdkafka's (its error lines).
-std::mutex& err_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
-void say(Console& console, const std::string& line) {
-  const std::scoped_lock lock(err_mutex());
-  console.err << line << "\n";
-  console.err.flush();
-}
 
 int fail_with(Console& console, const core::Error& error) {
   say(console, "bootstrap audit: " + error.describe());
   return kExitError;
-}
-
-/// Prints "<what>" at most once per interval.
-class Progress {
- public:
-  explicit Progress(Console& console) : console_(console) {}
-  template <typename Text>
-  void maybe(Text&& text) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now < next_) {
-      return;
-    }
-    next_ = now + kProgressInterval;
-    say(console_, text());
-  }
-
- private:
-  Console& console_;
-  std::chrono::steady_clock::time_point next_ =
-      std::chrono::steady_clock::now() + kProgressInterval;
-};
-
-/// Reads every item of `table` (parallel Scan, consistent, `projection` over `names`), handing
-/// each to `on_item`; pages are decoded and dropped one wave at a time.
-core::Status scan_table(OperatorContext& context, const std::string& table,
-                        const std::string& projection, const nlohmann::json& names,
-                        std::size_t segments, std::optional<std::int64_t> page_size,
-                        const std::function<void(const Item&)>& on_item) {
-  std::vector<std::optional<nlohmann::json>> start_keys(segments);
-  std::vector<bool> done(segments, false);
-  while (std::ranges::find(done, false) != done.end()) {
-    std::vector<adapters::aws::JsonCall> calls;
-    std::vector<std::size_t> asked;
-    for (std::size_t segment = 0; segment < segments; ++segment) {
-      if (done[segment]) {
-        continue;
-      }
-      nlohmann::json input = {{"TableName", table}, {"ConsistentRead", true}};
-      if (!projection.empty()) {
-        input["ProjectionExpression"] = projection;
-        input["ExpressionAttributeNames"] = names;
-      }
-      if (segments > 1) {
-        input["Segment"] = segment;
-        input["TotalSegments"] = segments;
-      }
-      if (page_size) {
-        input["Limit"] = *page_size;
-      }
-      if (start_keys[segment]) {
-        input["ExclusiveStartKey"] = *start_keys[segment];
-      }
-      calls.push_back(adapters::aws::JsonCall{.operation = "Scan", .input = std::move(input)});
-      asked.push_back(segment);
-    }
-    auto responses = context.dynamodb_json().call_all(calls, context.deadline_in(kCallTime));
-    for (std::size_t i = 0; i < responses.size(); ++i) {
-      if (!responses[i]) {
-        return core::fail(std::move(responses[i].error()));
-      }
-      auto& output = responses[i]->output;
-      if (output.contains("Items") && output["Items"].is_array()) {
-        for (const auto& entry : output["Items"]) {
-          auto item = core::dynamodb::item_from_json(entry);
-          if (!item) {
-            return core::fail(std::move(item.error()));
-          }
-          on_item(*item);
-        }
-      }
-      if (output.contains("LastEvaluatedKey") && output["LastEvaluatedKey"].is_object()) {
-        start_keys[asked[i]] = std::move(output["LastEvaluatedKey"]);
-      } else {
-        done[asked[i]] = true;
-      }
-    }
-  }
-  return {};
-}
-
-/// Offsets: one aggregate's item, or every item of the offsets table.
-core::Status read_offsets(OperatorContext& context, const std::optional<std::string>& only,
-                          std::size_t segments, std::optional<std::int64_t> page_size,
-                          ops::AuditLedger& ledger) {
-  const auto record = [&ledger](const std::string& id, const std::optional<Item>& item) {
-    const auto offset = ops::read_offset_record(item);
-    if (offset.problem) {
-      ledger.record_offset(id, std::nullopt);
-    } else if (offset.state.version) {
-      ledger.record_offset(id, offset.state.version);
-    }
-  };
-  if (only) {
-    auto item = context.offset_item(*only, context.deadline_in(kCallTime));
-    if (!item) {
-      return core::fail(std::move(item.error()));
-    }
-    if (*item) {
-      record(*only, *item);
-    }
-    return {};
-  }
-  return scan_table(context, context.settings().offsets_table_name, "", nullptr, segments,
-                    page_size, [&record](const Item& item) {
-                      const std::string* id = core::dynamodb::string_attribute(item, "id");
-                      if (id != nullptr && !core::runner::is_reserved_id(*id)) {
-                        record(*id, item);
-                      }
-                    });
-}
-
-/// Events: one aggregate's versions (Query), or every item's (Scan, keys only).
-core::Status read_store(OperatorContext& context, const std::optional<std::string>& only,
-                        std::size_t segments, std::optional<std::int64_t> page_size,
-                        ops::AuditLedger& ledger, Progress& progress) {
-  std::uint64_t items = 0;
-  const auto record = [&](const Item& item) {
-    const std::string* id = core::dynamodb::string_attribute(item, "id");
-    const auto version = core::dynamodb::integer_attribute(item, "version");
-    ++items;
-    if (id != nullptr && version && !core::runner::is_reserved_id(*id)) {
-      ledger.record_store_version(*id, *version);
-    }
-    progress.maybe(
-        [&items] { return "audit: events table: scanned " + std::to_string(items) + " items"; });
-  };
-  if (!only) {
-    return scan_table(context, context.settings().events_table_name, "#id, #version",
-                      {{"#id", "id"}, {"#version", "version"}}, segments, page_size, record);
-  }
-  adapters::dynamodb::QueryRequest request{
-      .table_name = context.settings().events_table_name,
-      .key_condition_expression = "#id = :id",
-      .expression_attribute_names = {{"#id", "id"}, {"#version", "version"}},
-      .expression_attribute_values = {{":id", core::dynamodb::string_value(*only)}},
-      .projection_expression = "#id, #version",
-      .consistent_read = true};
-  while (true) {
-    auto page = context.dynamodb().query(request, context.deadline_in(kCallTime));
-    if (!page) {
-      return core::fail(std::move(page.error()));
-    }
-    for (const auto& item : page->items) {
-      record(item);
-    }
-    if (!page->last_evaluated_key) {
-      return {};
-    }
-    request.exclusive_start_key = std::move(page->last_evaluated_key);
-  }
 }
 
 /// The consumer gets the producer's connection and security properties only.
@@ -270,17 +116,119 @@ std::vector<std::string> split_topics(std::string_view text) {
   return topics;
 }
 
-}  // namespace
+/// Whether the message is of aggregate `id` ("<streamType>:<streamId>").
+bool is_of_aggregate(const std::string& id, const ops::AuditedMessage& message) {
+  return id.size() == message.stream_type.size() + 1 + message.stream_id.size() &&
+         id.starts_with(message.stream_type) && id[message.stream_type.size()] == ':' &&
+         id.ends_with(message.stream_id);
+}
 
-std::string_view audit_help() noexcept { return kAuditHelp; }
+/// Where the windows read begin, for the "audit: reading" line.
+std::string_view window_start(bool whole_topic, bool since) {
+  if (whole_topic) {
+    return ", from the beginning";
+  }
+  return since ? ", since the given time" : ", from the first offset retention kept";
+}
 
-std::span<const ops::OptionSpec> audit_options() noexcept { return kAuditOptions; }
+/// The topics' windows (up to the end each has now), read into `ledger`: every message of the
+/// dispatcher's (of `only`, when given), and the count of the others. Error: the metadata's or the
+/// read's (a stall of `stall`).
+core::Status read_topics(adapters::kafka::TopicReader& reader,
+                         const std::vector<std::string>& topics,
+                         std::optional<std::chrono::system_clock::time_point> since,
+                         const std::optional<std::string>& only, seconds stall,
+                         ops::AuditLedger& ledger, AuditProgress& progress, Console& console) {
+  std::vector<adapters::kafka::PartitionWindow> windows;
+  bool whole_topic = !since.has_value();
+  std::int64_t total = 0;
+  for (const auto& topic : topics) {
+    auto topic_windows = reader.windows(topic, since, kMetadataTimeout);
+    if (!topic_windows) {
+      return core::fail(std::move(topic_windows.error()));
+    }
+    for (auto& window : *topic_windows) {
+      whole_topic = whole_topic && window.low_watermark == 0;
+      total += window.end - window.start;
+      windows.push_back(std::move(window));
+    }
+  }
+  ledger.set_whole_topic(whole_topic);
+  std::string topic_list;
+  for (const auto& topic : topics) {
+    topic_list += (topic_list.empty() ? "" : ", ") + topic;
+  }
+  say(console, "audit: reading " + std::to_string(total) + " messages of " + topic_list + " (" +
+                   std::to_string(windows.size()) + " partitions" +
+                   std::string(window_start(whole_topic, since.has_value())) + ")");
+  std::int64_t read_count = 0;
+  const auto started = std::chrono::steady_clock::now();
+  auto consumed = reader.read(
+      windows,
+      [&](const adapters::kafka::ConsumedRecord& record) {
+        ++read_count;
+        auto message =
+            ops::read_audited_message(record.partition, record.offset, record.key, record.headers);
+        if (!message) {
+          ledger.record_unreadable_message(record.partition, record.offset,
+                                           message.error().message);
+        } else if (!only || is_of_aggregate(*only, *message)) {
+          ledger.record_message(*message);
+        }
+        progress.maybe([&] {
+          return "audit: kafka: read " + std::to_string(read_count) + " of " +
+                 std::to_string(total) + " messages (" +
+                 std::to_string(total > 0 ? read_count * 100 / total : 100) + "%)";
+        });
+      },
+      stall);
+  if (!consumed) {
+    return consumed;
+  }
+  const auto kafka_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  say(console, "audit: kafka: read " + std::to_string(read_count) + " messages in " +
+                   std::to_string(static_cast<std::int64_t>(kafka_seconds * 1000)) + " ms");
+  return {};
+}
+
+/// Prints the aggregates shown and the summary: a table, problem lines and a summary line, or
+/// JSON with --json.
+void print_report(Console& console, bool json, const std::vector<std::string>& topics,
+                  const ops::AuditLedger& ledger, std::span<const ops::AggregateFindings> shown,
+                  const ops::AuditSummary& summary, bool allow_pending) {
+  if (json) {
+    nlohmann::json aggregates = nlohmann::json::array();
+    for (const auto& findings : shown) {
+      aggregates.push_back(ops::findings_json(findings, allow_pending));
+    }
+    auto summary_document = ops::summary_json(summary);
+    summary_document["topics"] = topics;
+    summary_document["unreadable_examples"] = ledger.unreadable_examples();
+    console.out << nlohmann::json{{"aggregates", std::move(aggregates)},
+                                  {"summary", std::move(summary_document)}}
+                       .dump(2)
+                << "\n";
+    return;
+  }
+  if (!shown.empty()) {
+    console.out << ops::audit_table(shown, allow_pending);
+  }
+  for (const auto& findings : shown) {
+    for (const auto& line : findings.problem_lines(allow_pending)) {
+      console.out << findings.id << ": " << line << "\n";
+    }
+  }
+  for (const auto& example : ledger.unreadable_examples()) {
+    console.out << "not a dispatcher message: " << example << "\n";
+  }
+  console.out << ops::audit_summary_line(summary) << "\n";
+}
 
 int run_audit(const ops::CommandArguments& arguments, const core::config::Environment& environment,
               Console& console) {
   const auto usage = [&console](const core::Error& error) {
-    console.err << "bootstrap audit: " << error.message << "\n" << kAuditHelp;
-    return kExitUsage;
+    return usage_error(console, "audit", error, kAuditHelp);
   };
   auto segments = arguments.integer("--segments", 1);
   auto page_size = arguments.integer("--page-size", 1);
@@ -341,7 +289,8 @@ int run_audit(const ops::CommandArguments& arguments, const core::config::Enviro
     *page_size = kDefaultPageSize;
   }
 
-  auto producer = kafka_producer_settings(settings, context.aws(), context.deadline_in(kCallTime));
+  auto producer =
+      kafka_producer_settings(settings, context.aws(), context.deadline_in(kCommandTime));
   if (!producer) {
     return fail_with(console, producer.error());
   }
@@ -361,67 +310,16 @@ int run_audit(const ops::CommandArguments& arguments, const core::config::Enviro
   // Offsets first, the topic's end next: a version committed before the end was taken is in
   // Kafka before it. The store last: every message read was made from an event already stored.
   ops::AuditLedger ledger(ops::AuditOptions{.allow_pending = arguments.has("--allow-pending")});
-  Progress progress(console);
+  AuditProgress progress(console);
   if (auto read = read_offsets(context, only, segment_count, *page_size, ledger); !read) {
     return fail_with(console, read.error());
   }
-  std::vector<adapters::kafka::PartitionWindow> windows;
-  bool whole_topic = !since.has_value();
-  std::int64_t total = 0;
-  for (const auto& topic : topics) {
-    auto topic_windows = (*reader)->windows(topic, since, kMetadataTimeout);
-    if (!topic_windows) {
-      return fail_with(console, topic_windows.error());
-    }
-    for (auto& window : *topic_windows) {
-      whole_topic = whole_topic && window.low_watermark == 0;
-      total += window.end - window.start;
-      windows.push_back(std::move(window));
-    }
+  if (auto read =
+          read_topics(**reader, topics, since, only, seconds(stall->value_or(kDefaultStallSeconds)),
+                      ledger, progress, console);
+      !read) {
+    return fail_with(console, read.error());
   }
-  ledger.set_whole_topic(whole_topic);
-  std::string topic_list;
-  for (const auto& topic : topics) {
-    topic_list += (topic_list.empty() ? "" : ", ") + topic;
-  }
-  say(console, "audit: reading " + std::to_string(total) + " messages of " + topic_list + " (" +
-                   std::to_string(windows.size()) + " partitions" +
-                   (whole_topic ? ", from the beginning"
-                                : (since ? ", since the given time"
-                                         : ", from the first offset retention kept")) +
-                   ")");
-  std::int64_t read_count = 0;
-  const auto started = std::chrono::steady_clock::now();
-  auto consumed = (*reader)->read(
-      windows,
-      [&](const adapters::kafka::ConsumedRecord& record) {
-        ++read_count;
-        auto message =
-            ops::read_audited_message(record.partition, record.offset, record.key, record.headers);
-        if (!message) {
-          ledger.record_unreadable_message(record.partition, record.offset,
-                                           message.error().message);
-        } else if (!only ||
-                   (only->size() == message->stream_type.size() + 1 + message->stream_id.size() &&
-                    only->starts_with(message->stream_type) &&
-                    (*only)[message->stream_type.size()] == ':' &&
-                    only->ends_with(message->stream_id))) {
-          ledger.record_message(*message);
-        }
-        progress.maybe([&] {
-          return "audit: kafka: read " + std::to_string(read_count) + " of " +
-                 std::to_string(total) + " messages (" +
-                 std::to_string(total > 0 ? read_count * 100 / total : 100) + "%)";
-        });
-      },
-      seconds(stall->value_or(kDefaultStallSeconds)));
-  if (!consumed) {
-    return fail_with(console, consumed.error());
-  }
-  const auto kafka_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  say(console, "audit: kafka: read " + std::to_string(read_count) + " messages in " +
-                   std::to_string(static_cast<std::int64_t>(kafka_seconds * 1000)) + " ms");
   if (auto read = read_store(context, only, segment_count, *page_size, ledger, progress); !read) {
     return fail_with(console, read.error());
   }
@@ -434,33 +332,16 @@ int run_audit(const ops::CommandArguments& arguments, const core::config::Enviro
       shown.push_back(findings);
     }
   });
-  if (arguments.has("--json")) {
-    nlohmann::json aggregates = nlohmann::json::array();
-    for (const auto& findings : shown) {
-      aggregates.push_back(ops::findings_json(findings, allow_pending));
-    }
-    auto summary_document = ops::summary_json(summary);
-    summary_document["topics"] = topics;
-    summary_document["unreadable_examples"] = ledger.unreadable_examples();
-    console.out << nlohmann::json{{"aggregates", std::move(aggregates)},
-                                  {"summary", std::move(summary_document)}}
-                       .dump(2)
-                << "\n";
-  } else {
-    if (!shown.empty()) {
-      console.out << ops::audit_table(shown, allow_pending);
-    }
-    for (const auto& findings : shown) {
-      for (const auto& line : findings.problem_lines(allow_pending)) {
-        console.out << findings.id << ": " << line << "\n";
-      }
-    }
-    for (const auto& example : ledger.unreadable_examples()) {
-      console.out << "not a dispatcher message: " << example << "\n";
-    }
-    console.out << ops::audit_summary_line(summary) << "\n";
-  }
+  print_report(console, arguments.has("--json"), topics, ledger, shown, summary, allow_pending);
   return summary.complete_and_in_order() ? kExitOk : kExitAttention;
+}
+
+}  // namespace
+
+const OperatorCommand& audit_command() noexcept {
+  static constexpr OperatorCommand kCommand{
+      .name = "audit", .options = kAuditOptions, .help = kAuditHelp, .run = run_audit};
+  return kCommand;
 }
 
 }  // namespace dispatcher::app::operator_tools

@@ -50,7 +50,7 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
           .events_table = context->settings_.events_table_name,
           .offsets_table = context->settings_.offsets_table_name},
       context->clock_);
-  context->planner_.emplace(
+  context->planner_ = std::make_unique<const core::dispatch::RunPlanner>(
       core::dispatch::make_run_planner(dispatcher_options(context->settings_)));
   return context;
 }
@@ -70,7 +70,7 @@ std::unique_ptr<OperatorContext> OperatorContext::attach(
           .events_table = context->settings_.events_table_name,
           .offsets_table = context->settings_.offsets_table_name},
       context->clock_);
-  context->planner_.emplace(
+  context->planner_ = std::make_unique<const core::dispatch::RunPlanner>(
       core::dispatch::make_run_planner(dispatcher_options(context->settings_)));
   return context;
 }
@@ -194,13 +194,14 @@ core::Result<std::vector<ops::AggregateStatus>> OperatorContext::inspect(
   }
   statuses.reserve(aggregates.size());
   for (std::size_t i = 0; i < aggregates.size(); ++i) {
-    if (page_of[i] && !*page_of[i]) {
+    const auto& page = page_of[i];
+    if (page && !*page) {
       statuses.push_back(
-          ops::assess_unreadable_events(aggregates[i], offsets[i], page_of[i]->error(), first));
+          ops::assess_unreadable_events(aggregates[i], offsets[i], page->error(), first));
       continue;
     }
     const std::span<const Item> events =
-        page_of[i] ? std::span<const Item>((*page_of[i])->items) : std::span<const Item>();
+        page ? std::span<const Item>((*page)->items) : std::span<const Item>();
     statuses.push_back(ops::assess(aggregates[i], offsets[i], events, *planner_));
   }
   return statuses;
@@ -240,8 +241,8 @@ core::Result<ops::ScannedAggregate> OperatorContext::find_aggregate(const std::s
   if (!marker) {
     return core::fail(std::move(marker.error()));
   }
-  if (*marker) {
-    if (const std::string* trigger = core::dynamodb::string_attribute(**marker, "trigger")) {
+  if (const auto& marker_item = *marker) {
+    if (const std::string* trigger = core::dynamodb::string_attribute(*marker_item, "trigger")) {
       aggregate.marker_trigger = *trigger;
     }
   }

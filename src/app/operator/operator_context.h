@@ -97,7 +97,7 @@ class OperatorContext {
   std::shared_ptr<adapters::aws::JsonClient> json_;
   std::shared_ptr<adapters::dynamodb::DynamoDbClient> dynamodb_;
   std::unique_ptr<adapters::event_store::DynamoDbEventStore> event_store_;
-  std::optional<core::dispatch::RunPlanner> planner_;
+  std::unique_ptr<const core::dispatch::RunPlanner> planner_;
 };
 
 }  // namespace dispatcher::app::operator_tools

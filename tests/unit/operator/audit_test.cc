@@ -1,4 +1,7 @@
-#include "core/operator/audit.h"
+#include "core/operator/audit_ledger.h"
+#include "core/operator/audit_message.h"
+#include "core/operator/audit_report.h"
+#include "core/operator/audit_versions.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

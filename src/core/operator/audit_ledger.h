@@ -6,86 +6,19 @@
 // partition. What it keeps per aggregate is bounded by the number of holes in its versions, not
 // by the number of its messages (docs/operations.md, "bootstrap audit").
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "core/result.h"
+#include "core/operator/audit_message.h"
+#include "core/operator/audit_versions.h"
 
 namespace dispatcher::core::operator_tools {
-
-/// first..last, both included.
-struct VersionRange {
-  std::int64_t first = 0;
-  std::int64_t last = 0;
-  bool operator==(const VersionRange&) const = default;
-};
-
-/// A set of versions as sorted, disjoint, non-adjacent ranges: a contiguous aggregate costs one
-/// range however many versions it has.
-class VersionSet {
- public:
-  /// Adds `version`; true when it was not in the set. Constant time when versions come in
-  /// ascending order (as a Query or a partition returns them).
-  bool add(std::int64_t version);
-  [[nodiscard]] bool contains(std::int64_t version) const noexcept;
-  /// The number of versions (not ranges).
-  [[nodiscard]] std::uint64_t size() const noexcept;
-  [[nodiscard]] bool empty() const noexcept { return ranges_.empty(); }
-  [[nodiscard]] std::span<const VersionRange> ranges() const noexcept { return ranges_; }
-  [[nodiscard]] std::optional<std::int64_t> lowest() const noexcept;
-  [[nodiscard]] std::optional<std::int64_t> highest() const noexcept;
-  /// Heap bytes held (for the memory bound).
-  [[nodiscard]] std::size_t heap_bytes() const noexcept {
-    return ranges_.capacity() * sizeof(VersionRange);
-  }
-
- private:
-  std::vector<VersionRange> ranges_;
-};
-
-/// The versions of `from` in [low, high] that are not in `without`, as ranges.
-[[nodiscard]] std::vector<VersionRange> versions_missing(const VersionSet& from,
-                                                         const VersionSet& without,
-                                                         std::int64_t low, std::int64_t high);
-
-/// The number of versions in `ranges`.
-[[nodiscard]] std::uint64_t version_count(std::span<const VersionRange> ranges) noexcept;
-
-/// "2, 5..7, 9" (at most `shown` ranges, then ", ... (N more)"); "-" for none.
-[[nodiscard]] std::string ranges_text(std::span<const VersionRange> ranges, std::size_t shown = 6);
-
-/// `--since`: "2026-11-24T02:00:00Z" (UTC, optional fraction of a second) or epoch milliseconds.
-/// Error (permanent "UsageError"): anything else, naming what it expected.
-[[nodiscard]] Result<std::chrono::system_clock::time_point> parse_audit_time(std::string_view text);
-
-/// A message of the topic as the audit reads it: where it is, its key, and the dispatcher's
-/// headers streamType, streamId and version.
-struct AuditedMessage {
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
-  std::optional<std::string_view> key;  ///< nullopt: the message has no key
-  std::string_view stream_type;
-  std::string_view stream_id;
-  std::int64_t version = 0;
-};
-
-/// Reads the dispatcher's headers of a consumed message (the last header of each name wins, as
-/// consumers usually read them). Error (permanent "NotADispatcherMessage"): streamType, streamId
-/// or version is missing, or version is not a whole number; the message says which.
-[[nodiscard]] Result<AuditedMessage> read_audited_message(
-    std::int32_t partition, std::int64_t offset, std::optional<std::string_view> key,
-    std::span<const std::pair<std::string_view, std::string_view>> headers);
 
 struct AuditOptions {
   /// True when every partition was read from its first offset ever (no --since, nothing removed
@@ -212,22 +145,5 @@ class AuditLedger {
   std::uint64_t unreadable_messages_ = 0;
   std::vector<std::string> unreadable_examples_;
 };
-
-/// The fixed-width table of the aggregates given (AGGREGATE STORE OFFSET KAFKA PARTITION VERDICT),
-/// each line ending in '\n'.
-[[nodiscard]] std::string audit_table(std::span<const AggregateFindings> findings,
-                                      bool allow_pending);
-
-/// One aggregate as JSON: {"id", "store": {"versions", "first", "last", "holes"}, "offset",
-/// "offset_unreadable", "kafka": {"messages", "versions", "first", "last", "partition"}, "judged",
-/// "lost", "pending", "unknown" (lists of [first, last]), "uncommitted", "out_of_order",
-/// "resent", "non_suffix_duplicates", "wrong_key", "other_partition", "problems" (lines),
-/// "ok"}.
-[[nodiscard]] nlohmann::json findings_json(const AggregateFindings& findings, bool allow_pending);
-[[nodiscard]] nlohmann::json summary_json(const AuditSummary& summary);
-
-/// "audited 40 aggregates (277 events in the store, 280 messages in Kafka): 40 complete and in
-/// order, 0 with problems; lost 0, pending 0, out of order 0, ..., re-sent (suffix duplicates) 3".
-[[nodiscard]] std::string audit_summary_line(const AuditSummary& summary);
 
 }  // namespace dispatcher::core::operator_tools
