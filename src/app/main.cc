@@ -20,6 +20,7 @@
 #include "app/application.h"
 #include "app/operator/operator_commands.h"
 #include "app/runner/run_command.h"
+#include "app/stream_logger.h"
 #include "core/clock.h"
 #include "core/observability/logger.h"
 
@@ -86,14 +87,7 @@ config::LogLevel early_log_level(const config::Environment& environment) {
 }
 
 Logger make_logger(const config::Environment& environment, std::FILE* stream) {
-  return Logger(
-      config::service_name_setting(environment), early_log_level(environment),
-      [stream](std::string_view line) {
-        std::fwrite(line.data(), 1, line.size(), stream);
-        std::fputc('\n', stream);
-        std::fflush(stream);
-      },
-      [] { return std::chrono::system_clock::now(); });
+  return dispatcher::app::stream_logger(environment, early_log_level(environment), stream);
 }
 
 int run_lambda(const std::string& runtime_api, const config::Environment& environment) {
@@ -136,7 +130,7 @@ std::optional<std::string> read_event(const std::string& path) {
     text << std::cin.rdbuf();
     return text.str();
   }
-  std::ifstream file(path, std::ios::binary);
+  const std::ifstream file(path, std::ios::binary);
   if (!file) {
     return std::nullopt;
   }

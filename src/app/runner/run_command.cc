@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include "app/aws_environment.h"
 #include "app/runner/state_table.h"
 #include "app/runner/stream_adapters.h"
+#include "app/stream_logger.h"
 #include "core/observability/logger.h"
 #include "core/runner/backoff.h"
 #include "core/runner/lease.h"
@@ -138,9 +140,9 @@ std::string owner_id() {
     host[0] = '\0';
   }
   std::random_device random;
-  char suffix[9];
-  std::snprintf(suffix, sizeof suffix, "%08x", random());
-  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + suffix;
+  std::array<char, 9> suffix{};
+  std::snprintf(suffix.data(), suffix.size(), "%08x", random());
+  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + suffix.data();
 }
 
 /// Sleeps up to `duration`, waking early when a stop was requested.
@@ -168,14 +170,8 @@ int run_command(const std::vector<std::string_view>& arguments,
     return 2;
   }
   // Logs are JSON lines on standard output, as under Lambda (container log drivers read it).
-  core::observability::Logger logger(
-      core::config::service_name_setting(environment), core::config::LogLevel::kInfo,
-      [](std::string_view line) {
-        std::fwrite(line.data(), 1, line.size(), stdout);
-        std::fputc('\n', stdout);
-        std::fflush(stdout);
-      },
-      [] { return std::chrono::system_clock::now(); });
+  core::observability::Logger logger =
+      stream_logger(environment, core::config::LogLevel::kInfo, stdout);
 
   // Handlers first: a signal during start-up ends the process cleanly after start-up.
   struct sigaction action {};
@@ -211,7 +207,8 @@ int run_command(const std::vector<std::string_view>& arguments,
                  {{"table", settings.events_table_name}, {"error", table.error().describe()}});
     return 1;
   }
-  if (!table->latest_stream_arn) {
+  const std::optional<std::string>& stream_arn = table->latest_stream_arn;
+  if (!stream_arn) {
     logger.error(
         "initialisation failed: the events table has no stream; enable one (KEYS_ONLY "
         "is enough)",
@@ -220,7 +217,7 @@ int run_command(const std::vector<std::string_view>& arguments,
   }
 
   const std::string owner = owner_id();
-  DynamoDbStreamSource source(streams, *table->latest_stream_arn);
+  DynamoDbStreamSource source(streams, *stream_arn);
   DynamoDbCheckpointStore checkpoints(dynamodb, options->state_table, owner, *clock);
   DynamoDbLeaseStore lease_store(dynamodb, options->state_table, settings.events_table_name);
   ApplicationBatchHandler handler(**application);
@@ -232,7 +229,7 @@ int run_command(const std::vector<std::string_view>& arguments,
                              std::max(options->poll_interval, std::chrono::milliseconds(2000)));
   logger.info("runner started", {{"owner", owner},
                                  {"events_table", settings.events_table_name},
-                                 {"stream_arn", *table->latest_stream_arn},
+                                 {"stream_arn", *stream_arn},
                                  {"state_table", options->state_table},
                                  {"lease_seconds", options->lease.count()},
                                  {"batch_size", options->batch_size},
@@ -262,11 +259,14 @@ int run_command(const std::vector<std::string_view>& arguments,
           break;
         }
         if (!standby_logged) {
-          auto holder = lease_store.read(clock->now() + 5s);
+          nlohmann::json holder(nullptr);
+          if (auto read = lease_store.read(clock->now() + 5s); read) {
+            if (const std::optional<core::runner::LeaseRecord>& record = *read; record) {
+              holder = record->owner;
+            }
+          }
           logger.info("standby: another runner holds the lease",
-                      {{"owner", owner},
-                       {"holder", holder && *holder ? nlohmann::json((*holder)->owner)
-                                                    : nlohmann::json(nullptr)}});
+                      {{"owner", owner}, {"holder", std::move(holder)}});
           standby_logged = true;
         }
       }
