@@ -10,10 +10,9 @@ key is not in the cache, or whose dependencies are unknown, is checked. Paths un
 are hashed relative to it, and the cache lives outside the checkout (like ccache's), so a clean
 clone of unchanged sources reuses the results of an earlier run instead of paying for every unit.
 
-tools/clang-tidy-baseline.txt lists the findings known when clang-tidy joined lint ("file check
-count" per line): those are reported as a total and do not fail; any other finding, or more of a
-listed kind in a file, fails (exit status 1) with clang-tidy's output of that unit. The list only
-shrinks: an entry that no longer occurs is reported so that it is removed.
+Any finding fails (exit status 1) with clang-tidy's output of that unit. A finding is silenced
+only at its line, with `// NOLINT(check): reason` (or NOLINTNEXTLINE, NOLINTBEGIN): this script
+also fails on a NOLINT under src/ that names no check or gives no reason.
 """
 import concurrent.futures
 import hashlib
@@ -31,13 +30,29 @@ TIDY = "clang-tidy-19"
 # g++-only warning flags (-Wlogical-op, -Wuseless-cast, ...) are in the compile commands.
 EXTRA_ARGS = ["--extra-arg=-Wno-unknown-warning-option"]
 SCOPE = ("src/",)
-BASELINE = "tools/clang-tidy-baseline.txt"
+# NOLINT, NOLINTNEXTLINE or NOLINTBEGIN, then "(checks): reason"; NOLINTEND closes a BEGIN.
+SUPPRESSION = re.compile(r"NOLINT(?!END)(?:NEXTLINE|BEGIN)?(\([^)]*\))?(:?)\s*(.*)")
 FINDING = re.compile(r"^(/[^:\n]+):\d+:\d+: (?:warning|error): .* \[([a-z0-9.-]+)[,\]]", re.M)
 
 
 def fail(message):
     print(f"lint: {message}", file=sys.stderr)
     sys.exit(1)
+
+
+def unjustified_suppressions(root):
+    """"path:line: text" of each NOLINT under SCOPE without a check list and a reason."""
+    problems = []
+    for folder in SCOPE:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix not in (".h", ".cc") or not path.is_file():
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                for match in SUPPRESSION.finditer(line):
+                    checks, colon, reason = match.groups()
+                    if not checks or checks == "()" or not colon or not reason.strip():
+                        problems.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    return problems
 
 
 def ninja_deps(build_dir):
@@ -66,12 +81,10 @@ def main():
     if shutil.which(TIDY) is None:
         fail(f"{TIDY} not found: run tools/deps/install.sh (tools/deps/apt-packages.txt lists it)")
     build_dir = root / "build" / "ci"
-    baseline_text = pathlib.Path(BASELINE).read_text() if pathlib.Path(BASELINE).exists() else ""
-    baseline = {}
-    for line in baseline_text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            path, check, count = line.split()
-            baseline[(path, check)] = int(count)
+    unjustified = unjustified_suppressions(root)
+    if unjustified:
+        fail("a suppression names no check or gives no reason (`// NOLINT(check): reason`):\n  "
+             + "\n  ".join(unjustified))
     database = build_dir / "compile_commands.json"
     if not database.exists():
         # Configuring is enough: no source is generated, so clang-tidy needs no build.
@@ -163,22 +176,14 @@ def main():
     if broken:
         fail("clang-tidy failed without a finding on: "
              + " ".join(os.path.relpath(p, root) for p in broken))
-    new = {k: v for k, v in totals.items() if v > baseline.get(k, 0)}
-    for output in dict.fromkeys(outputs[kind] for kind in sorted(new) if kind in outputs):
+    for output in dict.fromkeys(outputs[kind] for kind in sorted(totals) if kind in outputs):
         print(output, end="", file=sys.stderr)
-    if new:
-        fail("clang-tidy: findings not in " + BASELINE + ": " + ", ".join(
-            f"{path} {check} {count} (baseline {baseline.get((path, check), 0)})"
-            for (path, check), count in sorted(new.items())))
-    gone = sorted(k for k, v in baseline.items() if totals.get(k, 0) < v)
-    known = sum(totals.values())
-    print(f"lint: clang-tidy: {len(entries)} translation units under {', '.join(SCOPE)}, no new "
-          f"finding ({known} known in {BASELINE}; {len(todo)} checked in {elapsed:.0f} s, "
-          f"{cached} unchanged since an earlier run)")
-    if gone:
-        print("lint: clang-tidy: fewer findings than the baseline lists, lower these entries: "
-              + ", ".join(f"{p} {c}" for p, c in gone))
-
+    if totals:
+        fail("clang-tidy: " + ", ".join(f"{path} {check} {count}"
+                                        for (path, check), count in sorted(totals.items())))
+    print(f"lint: clang-tidy: {len(entries)} translation units under {', '.join(SCOPE)}, no "
+          f"finding ({len(todo)} checked in {elapsed:.0f} s, {cached} unchanged since an earlier "
+          "run)")
 
 if __name__ == "__main__":
     main()

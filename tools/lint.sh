@@ -3,7 +3,7 @@
 # `tools/lint.sh --fix` rewrites the files instead. Then runs clang-tidy 19 with the checked-in
 # .clang-tidy on every translation unit under src/ (tools/clang_tidy.py: the ci build's compile
 # commands, one process per core, results cached by content under ~/.cache like ccache's; any
-# finding beyond tools/clang-tidy-baseline.txt fails), and validates
+# finding fails, as does a NOLINT without its check and reason), and validates
 # the deployment template (deploy/template.yaml) with the pinned cfn-lint from the project venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."

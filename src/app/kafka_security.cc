@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -15,8 +17,10 @@
 namespace dispatcher::app {
 namespace {
 
-constexpr std::size_t kRecordFramingAllowance = 64 * 1024;
+constexpr std::size_t kRecordFramingAllowance = std::size_t{64} * 1024;
 constexpr std::size_t kLibrdkafkaMostMessageMaxBytes = 1'000'000'000;
+
+constexpr std::string_view kExpectedSecret = R"(expected {"username": "...", "password": "..."})";
 
 core::Error secret_error(std::string message) {
   return core::permanent_error("InvalidSaslSecret", std::move(message), "config");
@@ -30,8 +34,8 @@ core::Result<SaslCredentials> parse_sasl_secret(std::string_view secret_text,
   // No exceptions and no parser message: either could quote the secret's text.
   const auto document = nlohmann::json::parse(secret_text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_object()) {
-    return core::fail(secret_error(
-        where + " is not a JSON object; expected {\"username\": \"...\", \"password\": \"...\"}"));
+    return core::fail(
+        secret_error(where + " is not a JSON object; " + std::string(kExpectedSecret)));
   }
   SaslCredentials credentials;
   for (const auto& [field, target] :
@@ -48,8 +52,11 @@ core::Result<SaslCredentials> parse_sasl_secret(std::string_view secret_text,
       problem = "is empty";
     }
     if (!problem.empty()) {
-      return core::fail(secret_error(where + ": field \"" + field + "\" " + problem +
-                                     "; expected {\"username\": \"...\", \"password\": \"...\"}"));
+      std::string message = where + R"(: field ")";
+      message += field;
+      message += "\" " + problem + "; ";
+      message += kExpectedSecret;
+      return core::fail(secret_error(std::move(message)));
     }
     *target = found->get<std::string>();
   }
@@ -159,11 +166,12 @@ core::Result<adapters::kafka::ProducerSettings> kafka_producer_settings(
                       "': " + secret.error().describe();
       return core::fail(std::move(error));
     }
-    if (!secret->secret_string) {
+    const std::optional<std::string>& secret_text = secret->secret_string;
+    if (!secret_text) {
       return core::fail(secret_error("SASL_SECRET_NAME secret '" + settings.sasl_secret_name +
                                      "' holds binary data, not JSON text"));
     }
-    auto credentials = parse_sasl_secret(*secret->secret_string, settings.sasl_secret_name);
+    auto credentials = parse_sasl_secret(*secret_text, settings.sasl_secret_name);
     if (!credentials) {
       return core::fail(std::move(credentials.error()));
     }

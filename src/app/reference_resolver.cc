@@ -1,6 +1,8 @@
 #include "app/reference_resolver.h"
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "adapters/secrets/secrets_manager_client.h"
@@ -67,15 +69,14 @@ core::Result<ResolvedEnvironment> resolve_references(core::config::Environment e
     if (!secret) {
       return core::fail(reference_error(name, "cannot read secret " + arn, secret.error()));
     }
-    if (!secret->secret_string) {
-      core::Error error =
-          core::permanent_error("UnresolvableSetting", std::string(name) + ": secret " + arn +
-                                                           " holds binary data, not a string");
-      error.service = "config";
-      return core::fail(std::move(error));
+    std::optional<std::string>& secret_text = secret->secret_string;
+    if (!secret_text) {
+      return core::fail(core::permanent_error(
+          "UnresolvableSetting",
+          std::string(name) + ": secret " + arn + " holds binary data, not a string", "config"));
     }
     sensitive.emplace(name);
-    found->second = std::move(*secret->secret_string);
+    found->second = std::move(*secret_text);
   }
   return ResolvedEnvironment{.environment = std::move(environment),
                              .sensitive = std::move(sensitive)};

@@ -8,7 +8,7 @@
 namespace dispatcher::app {
 
 core::Result<StartupConfiguration> load_startup_configuration(
-    core::config::Environment environment, std::shared_ptr<const core::Clock> clock,
+    const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock,
     core::Deadline deadline) {
   // Every problem at once: a missing region or missing credentials must not hide the settings
   // that are missing too, so the settings are checked even when the AWS side failed (without

@@ -21,7 +21,7 @@ struct StartupConfiguration {
 /// `deadline`) and parses the settings. Errors: AwsContext::create's, resolve_references' and
 /// parse_settings', each naming the variable at fault.
 [[nodiscard]] core::Result<StartupConfiguration> load_startup_configuration(
-    core::config::Environment environment, std::shared_ptr<const core::Clock> clock,
+    const core::config::Environment& environment, std::shared_ptr<const core::Clock> clock,
     core::Deadline deadline);
 
 /// The dispatch core's options for `settings`: what the Lambda dispatches with, and what the

@@ -16,8 +16,8 @@ using core::Result;
 using core::aws::non_empty_variable;
 
 const core::SystemClock& system_clock() {
-  static const core::SystemClock clock;
-  return clock;
+  static const core::SystemClock kClock;
+  return kClock;
 }
 
 /// A configured file path with a leading "~/" expanded from HOME, as the SDKs do.
@@ -90,7 +90,7 @@ std::string describe_path(const std::optional<std::string>& path, std::string_vi
 }  // namespace
 
 Result<std::string> read_whole_file(const std::string& path) {
-  std::ifstream stream(path, std::ios::binary);
+  const std::ifstream stream(path, std::ios::binary);
   if (!stream) {
     std::error_code ignored;
     if (!std::filesystem::exists(path, ignored)) {
@@ -170,8 +170,8 @@ Result<std::unique_ptr<CredentialsProvider>> default_credentials_provider(
   if (!from_environment) {
     return fail(std::move(from_environment.error()));
   }
-  if (*from_environment) {
-    return std::make_unique<StaticCredentialsProvider>(std::move(**from_environment));
+  if (std::optional<Credentials>& found = *from_environment; found) {
+    return std::make_unique<StaticCredentialsProvider>(std::move(*found));
   }
 
   // 2. Shared credentials and config files.
@@ -195,8 +195,8 @@ Result<std::unique_ptr<CredentialsProvider>> default_credentials_provider(
   if (!from_profile) {
     return fail(std::move(from_profile.error()));
   }
-  if (from_profile->credentials) {
-    return std::make_unique<StaticCredentialsProvider>(std::move(*from_profile->credentials));
+  if (std::optional<Credentials>& found = from_profile->credentials; found) {
+    return std::make_unique<StaticCredentialsProvider>(std::move(*found));
   }
   if (!from_profile->unsupported_source.empty()) {
     return fail(permanent_error(
@@ -218,14 +218,14 @@ Result<std::unique_ptr<CredentialsProvider>> default_credentials_provider(
   if (!endpoint) {
     return fail(std::move(endpoint.error()));
   }
-  if (*endpoint) {
+  if (std::optional<core::aws::ContainerCredentialsEndpoint>& found = *endpoint; found) {
     if (!options.http_get) {
       return fail(permanent_error(
           "MissingHttpClient",
           "container credentials are configured but no HTTP client was given to fetch them"));
     }
     return std::make_unique<ContainerCredentialsProvider>(
-        std::move(**endpoint), std::move(options.http_get), read_file,
+        std::move(*found), std::move(options.http_get), read_file,
         options.clock != nullptr ? *options.clock : system_clock(), options.refresh_margin);
   }
 

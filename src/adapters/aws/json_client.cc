@@ -10,6 +10,8 @@
 
 #include "adapters/aws/operation_log.h"
 #include "adapters/aws/signer.h"
+#include "core/encoding/bytes.h"
+#include "core/filled_slots.h"
 #include "core/retry/error_classification.h"
 
 namespace dispatcher::adapters::aws {
@@ -86,7 +88,7 @@ std::uint32_t crc32(std::string_view bytes) noexcept {
   uLong crc = ::crc32(0L, Z_NULL, 0);
   while (!bytes.empty()) {
     const auto piece = static_cast<uInt>(std::min<std::size_t>(bytes.size(), 1U << 30U));
-    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), piece);
+    crc = ::crc32(crc, core::encoding::bytes_of(bytes), piece);
     bytes.remove_prefix(piece);
   }
   return static_cast<std::uint32_t>(crc);
@@ -338,12 +340,7 @@ std::vector<core::Result<JsonResponse>> JsonClient::call_all(std::span<const Jso
     pending = std::move(retry);
   }
 
-  std::vector<core::Result<JsonResponse>> finished;
-  finished.reserve(results.size());
-  for (auto& result : results) {
-    finished.push_back(std::move(*result));
-  }
-  return finished;
+  return core::take_filled(results);
 }
 
 }  // namespace dispatcher::adapters::aws

@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "adapters/system/environment.h"
 
@@ -43,6 +44,8 @@ class FileDescriptor {
   explicit FileDescriptor(int fd) : fd_(fd) {}
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
+  FileDescriptor(FileDescriptor&&) = delete;
+  FileDescriptor& operator=(FileDescriptor&&) = delete;
   ~FileDescriptor() {
     if (fd_ >= 0) {
       ::close(fd_);
@@ -55,9 +58,9 @@ class FileDescriptor {
 };
 
 core::Error write_failure(const std::filesystem::path& path, std::string_view what) {
-  return core::permanent_error(
-      "OperationLogWriteFailed",
-      "operation log " + path.string() + ": " + std::string(what) + ": " + std::strerror(errno));
+  return core::permanent_error("OperationLogWriteFailed",
+                               "operation log " + path.string() + ": " + std::string(what) + ": " +
+                                   std::generic_category().message(errno));
 }
 
 core::Status merge_into(const std::filesystem::path& path, const std::set<std::string>& actions) {

@@ -60,11 +60,12 @@ std::vector<core::Result<core::dispatch::OffsetState>> DynamoDbEventStore::read_
       offsets.emplace_back(core::fail(std::move(answer.error())));
       continue;
     }
-    if (!answer->has_value()) {
+    const auto& item = *answer;
+    if (!item) {
       offsets.emplace_back(core::dispatch::OffsetState{});
       continue;
     }
-    auto state = core::dispatch::parse_offset_item(**answer);
+    auto state = core::dispatch::parse_offset_item(*item);
     if (!state) {
       core::Error error = std::move(state.error());
       error.message = "aggregate '" + aggregate_ids[i] + "' in table " + tables_.offsets_table +

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "adapters/http/response_headers.h"
+#include "core/filled_slots.h"
 
 namespace dispatcher::adapters::http {
 namespace {
@@ -237,7 +238,10 @@ struct Client::Impl {
     for (const auto& [name, value] : request.headers) {
       has_content_type = has_content_type || same_header_name(name, "content-type");
       // "Name;" is curl's spelling of a header with an empty value.
-      lines.push_back(value.empty() ? name + ";" : name + ": " + value);
+      std::string line = name;
+      line += value.empty() ? ";" : ": ";
+      line += value;
+      lines.push_back(std::move(line));
     }
     lines.emplace_back("Expect:");
     if (!has_content_type) {
@@ -322,6 +326,7 @@ struct Client::Impl {
         void* owner = nullptr;
         curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &owner);
         auto* transfer = static_cast<Transfer*>(owner);
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-type-union-access): curl's CURLMSG_DONE sets result
         results[transfer->index] = finish(*transfer, message->data.result);
         release(transfer);
         finished_any = true;
@@ -331,12 +336,7 @@ struct Client::Impl {
       }
     }
 
-    std::vector<core::Result<Response>> responses;
-    responses.reserve(results.size());
-    for (auto& result : results) {
-      responses.push_back(std::move(*result));
-    }
-    return responses;
+    return core::take_filled(results);
   }
 };
 

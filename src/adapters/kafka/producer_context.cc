@@ -116,9 +116,9 @@ rd_kafka_resp_err_t enqueue(rd_kafka_t& producer, const core::dispatch::Outgoing
     rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()), value.data(),
                         static_cast<ssize_t>(value.size()));
   }
+  // NOLINTBEGIN(*-union-access,*-const-cast): librdkafka's tagged union, read-only void*
   // rd_kafka_vu_t is librdkafka's tagged union (vtype says which member), and it takes void* for
   // the key and value it only reads (no RD_KAFKA_MSG_F_FREE).
-  // NOLINTBEGIN(cppcoreguidelines-pro-type-union-access,cppcoreguidelines-pro-type-const-cast)
   std::array<rd_kafka_vu_t, 6> values{};
   values[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   values[0].u.cstr = message.topic.c_str();
@@ -132,7 +132,7 @@ rd_kafka_resp_err_t enqueue(rd_kafka_t& producer, const core::dispatch::Outgoing
   values[4].u.headers = headers.get();
   values[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
   values[5].u.ptr = tag;
-  // NOLINTEND(cppcoreguidelines-pro-type-union-access,cppcoreguidelines-pro-type-const-cast)
+  // NOLINTEND(*-union-access,*-const-cast)
   const KafkaErrorObject error(rd_kafka_produceva(&producer, values.data(), values.size()));
   if (!error) {
     // NOLINTNEXTLINE(bugprone-unused-return-value): now owned by the queued message

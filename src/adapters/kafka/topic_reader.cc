@@ -94,6 +94,11 @@ class TopicReader::State {
   ReaderContext context;
   KafkaHandle consumer;
 
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  State(State&&) = delete;
+  State& operator=(State&&) = delete;
   ~State() {
     if (consumer) {
       rd_kafka_consumer_close(consumer.get());
@@ -142,7 +147,7 @@ core::Result<std::unique_ptr<TopicReader>> TopicReader::create(ConsumerSettings 
     return core::fail(kafka_settings_error("Kafka consumer could not be created: " +
                                            state->context.redact(reason.data())));
   }
-  static_cast<void>(conf.release());  // rd_kafka_new took it
+  static_cast<void>(conf.release());  // NOLINT(bugprone-unused-return-value): rd_kafka_new took it
   rd_kafka_poll_set_consumer(consumer.get());
   state->consumer = std::move(consumer);
   return std::unique_ptr<TopicReader>(new TopicReader(std::move(state)));
@@ -179,7 +184,7 @@ core::Result<std::vector<PartitionWindow>> TopicReader::windows(
     }
     return text;
   };
-  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> handle(
+  const std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> handle(
       rd_kafka_topic_new(consumer, topic.c_str(), nullptr), &rd_kafka_topic_destroy);
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t error =
@@ -187,7 +192,7 @@ core::Result<std::vector<PartitionWindow>> TopicReader::windows(
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return core::fail(kafka_error(error, context("reading the metadata")));
   }
-  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(
+  const std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(
       metadata, &rd_kafka_metadata_destroy);
   if (metadata->topic_cnt != 1 || metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return core::fail(kafka_error(metadata->topic_cnt == 1
@@ -243,7 +248,7 @@ core::Status TopicReader::read(std::span<const PartitionWindow> windows,
   // Next offset to read per (topic, partition); a partition is done when it reaches its end.
   std::map<std::pair<std::string, std::int32_t>, std::pair<std::int64_t, std::int64_t>, std::less<>>
       remaining;
-  KafkaPartitionList assignment(
+  const KafkaPartitionList assignment(
       rd_kafka_topic_partition_list_new(static_cast<int>(windows.size())));
   for (const auto& window : windows) {
     if (window.start >= window.end) {
@@ -261,7 +266,7 @@ core::Status TopicReader::read(std::span<const PartitionWindow> windows,
     return core::fail(kafka_error(error, "assigning the partitions to read"));
   }
   const auto finish = [consumer](const std::string& topic, std::int32_t partition) {
-    KafkaPartitionList done(rd_kafka_topic_partition_list_new(1));
+    const KafkaPartitionList done(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(done.get(), topic.c_str(), partition);
     static_cast<void>(rd_kafka_pause_partitions(consumer, done.get()));
   };

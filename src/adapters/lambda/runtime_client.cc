@@ -177,7 +177,7 @@ std::string RuntimeClient::error_document(const core::Error& error) {
   return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-core::Result<http::Response> RuntimeClient::post(std::string path, std::string body,
+core::Result<http::Response> RuntimeClient::post(const std::string& path, std::string body,
                                                  http::Headers headers,
                                                  std::string_view request_id) {
   headers.emplace_back("Content-Type", "application/json");

@@ -54,7 +54,7 @@ class RuntimeClient {
   [[nodiscard]] static std::string error_document(const core::Error& error);
 
  private:
-  [[nodiscard]] core::Result<http::Response> post(std::string path, std::string body,
+  [[nodiscard]] core::Result<http::Response> post(const std::string& path, std::string body,
                                                   http::Headers headers,
                                                   std::string_view request_id);
 

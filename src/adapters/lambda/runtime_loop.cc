@@ -24,11 +24,13 @@ bool ends_the_loop(const core::Error& error) {
          (error.code == "RuntimeApiContainerError" || error.code == "RuntimeApiRejected");
 }
 
+// Lambda's runtime contract. The main thread alone reads or writes the environment once the
+// runtime serves invocations (librdkafka's threads read none), so the calls cannot race.
 void set_trace_id(const std::string& trace_id) {
   if (trace_id.empty()) {
-    ::unsetenv(kTraceVariable);
+    ::unsetenv(kTraceVariable);  // NOLINT(concurrency-mt-unsafe): the main thread alone, see above
   } else {
-    ::setenv(kTraceVariable, trace_id.c_str(), 1);
+    ::setenv(kTraceVariable, trace_id.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): see above
   }
 }
 

@@ -85,10 +85,11 @@ core::Result<ShardRecord> shard_record(const json& record) {
       return core::fail(std::move(part->error()));
     }
   }
-  if (!keys->has_value()) {
+  std::optional<Item>& found_keys = *keys;
+  if (!found_keys) {
     return core::fail(unexpected("GetRecords", "a record has no Keys"));
   }
-  parsed.keys = std::move(**keys);
+  parsed.keys = std::move(*found_keys);
   parsed.new_image = std::move(*new_image);
   parsed.old_image = std::move(*old_image);
   parsed.raw = record;
@@ -108,7 +109,7 @@ core::Result<StreamDescription> StreamsClient::describe_stream(std::string_view 
                                                                core::Deadline deadline) {
   StreamDescription description;
   std::optional<std::string> start_shard;
-  do {
+  while (true) {
     json input = {{"StreamArn", stream_arn}};
     if (start_shard) {
       input["ExclusiveStartShardId"] = *start_shard;
@@ -149,8 +150,10 @@ core::Result<StreamDescription> StreamsClient::describe_stream(std::string_view 
       return core::fail(unexpected("DescribeStream", "LastEvaluatedShardId did not advance"));
     }
     start_shard = std::move(next);
-  } while (start_shard.has_value());
-  return description;
+    if (!start_shard) {
+      return description;
+    }
+  }
 }
 
 core::Result<std::string> StreamsClient::shard_iterator(

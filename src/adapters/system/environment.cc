@@ -8,7 +8,7 @@ namespace dispatcher::adapters::system {
 
 std::optional<std::string> environment_variable(std::string_view name) {
   const std::string key(name);
-  // NOLINTNEXTLINE(concurrency-mt-unsafe): read-only use; nothing in the process calls setenv
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): only the main thread reads or sets variables
   const char* value = std::getenv(key.c_str());
   if (value == nullptr) {
     return std::nullopt;

@@ -40,14 +40,15 @@ core::Result<std::optional<core::runner::Checkpoint>> DynamoDbCheckpointStore::l
   if (!item) {
     return core::fail(std::move(item.error()));
   }
-  if (!*item) {
+  const std::optional<Item>& found = *item;
+  if (!found) {
     return std::optional<core::runner::Checkpoint>();
   }
   core::runner::Checkpoint checkpoint;
-  if (const auto* sequence_number = core::dynamodb::string_attribute(**item, "sequence_number")) {
+  if (const auto* sequence_number = core::dynamodb::string_attribute(*found, "sequence_number")) {
     checkpoint.sequence_number = *sequence_number;
   }
-  const auto finished = core::dynamodb::bool_attribute(**item, "finished");
+  const auto finished = core::dynamodb::bool_attribute(*found, "finished");
   if (!finished) {
     return core::fail(unexpected_item("checkpoint of shard " + shard_id + " has no 'finished'"));
   }
@@ -114,11 +115,12 @@ core::Result<std::optional<core::runner::LeaseRecord>> DynamoDbLeaseStore::read(
   if (!item) {
     return core::fail(std::move(item.error()));
   }
-  if (!*item) {
+  const std::optional<Item>& found = *item;
+  if (!found) {
     return std::optional<core::runner::LeaseRecord>();
   }
-  const auto* owner = core::dynamodb::string_attribute(**item, "owner");
-  const auto expires = core::dynamodb::integer_attribute(**item, "expires_at_ms");
+  const auto* owner = core::dynamodb::string_attribute(*found, "owner");
+  const auto expires = core::dynamodb::integer_attribute(*found, "expires_at_ms");
   if (owner == nullptr || !expires) {
     return core::fail(unexpected_item("the lease item has no owner or expires_at_ms"));
   }

@@ -50,7 +50,7 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
       static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
       static_cast<int>(clock.minutes().count()), static_cast<int>(clock.seconds().count()),
       static_cast<int>(clock.subseconds().count()));
-  return std::string(text.data(), static_cast<std::size_t>(length));
+  return {text.data(), static_cast<std::size_t>(length)};
 }
 
 }  // namespace dispatcher::core::dispatch

@@ -72,6 +72,7 @@ Result<OutgoingMessage> MessageMapper::map(const Item& item, std::vector<Warning
   return build<false>(item, warnings);
 }
 
+// NOLINTNEXTLINE(cppcoreguidelines-rvalue-reference-param-not-moved): build<true> moves its texts
 Result<OutgoingMessage> MessageMapper::map(Item&& item, std::vector<Warning>& warnings) const {
   return build<true>(item, warnings);
 }
@@ -84,7 +85,7 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
   // (the size one included) has passed, so a refused item stays whole for its dead letter.
   const auto take = [](const std::string& text) -> std::string {
     if constexpr (kConsume) {
-      return std::move(const_cast<std::string&>(text));
+      return std::move(const_cast<std::string&>(text));  // NOLINT(*-const-cast): see above
     } else {
       return text;
     }
@@ -230,7 +231,7 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
   if constexpr (kConsume) {
     if (item_headers != nullptr) {
       // The names are map keys: extracting the node is the only way to move them.
-      auto& owned = const_cast<AttributeMap&>(*item_headers);
+      auto& owned = const_cast<AttributeMap&>(*item_headers);  // NOLINT(*-const-cast): kConsume
       for (auto entry = owned.begin(); entry != owned.end();) {
         if (is_standard_header(entry->first, options_.cloud_events.has_value())) {
           ++entry;  // dropped, with the warning above

@@ -94,7 +94,8 @@ Result<StreamBatch> parse_stream_event(std::string_view event_json) {
   if (auto batch = fast_stream_batch(event_json)) {
     return std::move(*batch);
   }
-  nlohmann::json event = nlohmann::json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json event =
+      nlohmann::json::parse(event_json, nullptr, /*allow_exceptions=*/false);
   if (event.is_discarded()) {
     return fail(invalid_event("the stream event is not JSON"));
   }
@@ -127,7 +128,7 @@ Result<StreamBatch> stream_batch_from_json(const nlohmann::json& event) {
       return fail(
           invalid_event(record_name(index) + " has no dynamodb.SequenceNumber of decimal digits"));
     }
-    const std::string& sequence = sequence_number->get_ref<const std::string&>();
+    const auto& sequence = sequence_number->get_ref<const std::string&>();
     const auto event_name = record.find("eventName");
     std::optional<std::string_view> name;
     if (event_name != record.end() && event_name->is_string()) {

@@ -89,7 +89,7 @@ Result<std::string> base64_decode(std::string_view text) {
   out.resize(whole_groups * 3);
   std::size_t decoded_groups = 0;
   for (; decoded_groups < whole_groups; ++decoded_groups) {
-    const char* symbols = text.data() + decoded_groups * 4;
+    const char* symbols = text.data() + (decoded_groups * 4);
     const std::uint32_t a = kDecodeTable[static_cast<unsigned char>(symbols[0])];
     const std::uint32_t b = kDecodeTable[static_cast<unsigned char>(symbols[1])];
     const std::uint32_t c = kDecodeTable[static_cast<unsigned char>(symbols[2])];
@@ -98,7 +98,7 @@ Result<std::string> base64_decode(std::string_view text) {
       break;
     }
     const std::uint32_t group = (a << 18U) | (b << 12U) | (c << 6U) | d;
-    char* bytes = out.data() + decoded_groups * 3;
+    char* bytes = out.data() + (decoded_groups * 3);
     bytes[0] = static_cast<char>((group >> 16U) & 0xFFU);
     bytes[1] = static_cast<char>((group >> 8U) & 0xFFU);
     bytes[2] = static_cast<char>(group & 0xFFU);

@@ -48,11 +48,12 @@ OffsetRecord read_offset_record(const std::optional<dynamodb::Item>& item) {
   namespace attribute = dispatch::offset_attribute;
   const std::string* reason = dynamodb::string_attribute(*item, attribute::kHoldReason);
   const auto version = dynamodb::integer_attribute(*item, attribute::kHoldVersion);
-  if (reason != nullptr && version && dispatch::parse_hold_reason(*reason)) {
+  const auto reason_kind = reason != nullptr ? dispatch::parse_hold_reason(*reason) : std::nullopt;
+  if (reason_kind && version) {
     const std::string* detail = dynamodb::string_attribute(*item, attribute::kHoldDetail);
     record.state.hold = dispatch::StoredHold{
         .hold = dispatch::Hold{.version = *version,
-                               .reason = *dispatch::parse_hold_reason(*reason),
+                               .reason = *reason_kind,
                                .detail = detail != nullptr ? *detail : std::string()},
         .since_milliseconds =
             dynamodb::integer_attribute(*item, attribute::kHeldSince).value_or(0)};

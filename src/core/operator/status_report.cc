@@ -95,7 +95,7 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
 std::string format_epoch_milliseconds(std::int64_t milliseconds) {
   const std::int64_t seconds_part =
       milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000;
-  const auto remainder = milliseconds - seconds_part * 1000;
+  const auto remainder = milliseconds - (seconds_part * 1000);
   const auto seconds = static_cast<std::time_t>(seconds_part);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
@@ -104,7 +104,7 @@ std::string format_epoch_milliseconds(std::int64_t milliseconds) {
       std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
                     utc.tm_sec, static_cast<int>(remainder));
-  return std::string(text.data(), static_cast<std::size_t>(std::max(written, 0)));
+  return {text.data(), static_cast<std::size_t>(std::max(written, 0))};
 }
 
 std::string summary_line(const StatusSummary& summary) {

@@ -32,13 +32,19 @@ std::string sweep_trigger(std::chrono::system_clock::time_point now) {
   return "sweep:" + format_utc(now);
 }
 
-RatePacer::RatePacer(double per_second) {
+namespace {
+
+std::chrono::steady_clock::duration pacing_interval(double per_second) {
   if (!(per_second > 0)) {
     throw std::invalid_argument("RatePacer: the rate must be positive");
   }
-  interval_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(1.0 / per_second));
 }
+
+}  // namespace
+
+RatePacer::RatePacer(double per_second) : interval_(pacing_interval(per_second)) {}
 
 std::chrono::steady_clock::duration RatePacer::take(std::chrono::steady_clock::time_point now) {
   const auto slot = next_ ? std::max(now, *next_) : now;
@@ -79,7 +85,7 @@ nlohmann::json scan_progress_to_json(const ScanProgress& progress) {
 Result<ScanProgress> scan_progress_from_json(const nlohmann::json& json) {
   if (!json.is_object() || !json.contains("table") || !json["table"].is_string() ||
       !json.contains("segments") || !json["segments"].is_array() || json["segments"].empty()) {
-    return fail(invalid_token("expected {\"table\": ..., \"segments\": [...]}"));
+    return fail(invalid_token(R"(expected {"table": ..., "segments": [...]})"));
   }
   ScanProgress progress{.table_name = json["table"].get<std::string>()};
   for (const auto& entry : json["segments"]) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 namespace dispatcher::core::runner {
 
@@ -29,8 +30,10 @@ std::vector<ShardDescription> parents_first(std::vector<ShardDescription> shards
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
   }
-  std::ranges::stable_sort(
-      order, [&depth](std::size_t left, std::size_t right) { return depth[left] < depth[right]; });
+  // By depth, then by listing order: a stable sort without std::stable_sort's temporary buffer.
+  std::ranges::sort(order, [&depth](std::size_t left, std::size_t right) {
+    return std::pair(depth[left], left) < std::pair(depth[right], right);
+  });
   std::vector<ShardDescription> sorted;
   sorted.reserve(shards.size());
   for (const std::size_t i : order) {

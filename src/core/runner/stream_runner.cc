@@ -36,7 +36,11 @@ std::vector<std::string> StreamRunner::open_shards() const {
 
 bool StreamRunner::finished(const std::string& shard_id) const {
   const auto found = shards_.find(shard_id);
-  return found != shards_.end() && found->second.checkpoint && found->second.checkpoint->finished;
+  if (found == shards_.end()) {
+    return false;
+  }
+  const std::optional<Checkpoint>& checkpoint = found->second.checkpoint;
+  return checkpoint && checkpoint->finished;
 }
 
 Status StreamRunner::refresh_shards(Deadline deadline) {
@@ -110,7 +114,11 @@ void StreamRunner::back_off(ShardState& shard, std::string_view what, const Erro
 }
 
 bool StreamRunner::save(ShardState& shard, Deadline deadline) {
-  auto saved = checkpoints_.save(shard.description.shard_id, *shard.checkpoint, deadline);
+  const std::optional<Checkpoint>& checkpoint = shard.checkpoint;
+  if (!checkpoint) {
+    return true;  // nothing read yet, nothing to keep
+  }
+  auto saved = checkpoints_.save(shard.description.shard_id, *checkpoint, deadline);
   if (!saved) {
     shard.unsaved = true;
     back_off(shard, "checkpoint not saved; kept in memory and saved again", saved.error());
@@ -168,7 +176,11 @@ bool StreamRunner::prepare(ShardState& shard, Deadline deadline) {
 
 void StreamRunner::read_shard(ShardState& shard, Deadline deadline, StepReport& report) {
   const std::string& shard_id = shard.description.shard_id;
-  auto page = source_.read(*shard.iterator, options_.batch_size, deadline);
+  const std::optional<std::string>& iterator = shard.iterator;
+  if (!iterator) {
+    return;  // prepare() gives one to every shard it lets step() read
+  }
+  auto page = source_.read(*iterator, options_.batch_size, deadline);
   if (!page) {
     shard.iterator.reset();  // read again from the checkpoint
     back_off(shard, "GetRecords failed", page.error());
@@ -214,7 +226,7 @@ void StreamRunner::read_shard(ShardState& shard, Deadline deadline, StepReport& 
     }
     const Checkpoint next = checkpoint_after_batch(shard.checkpoint, page->records, *outcome);
     const bool moved = next != shard.checkpoint.value_or(Checkpoint{});
-    if (*outcome) {
+    if (const std::optional<std::string>& retry_from = *outcome; retry_from) {
       ++report.failed_batches;
       shard.checkpoint = next;
       if (moved) {
@@ -225,7 +237,7 @@ void StreamRunner::read_shard(ShardState& shard, Deadline deadline, StepReport& 
       shard.not_before = clock_.now() + delay;
       logger_.warn("batch partly failed; read again from the first failed record",
                    {{"shard_id", shard_id},
-                    {"retry_from", **outcome},
+                    {"retry_from", *retry_from},
                     {"retry_in_milliseconds", delay.count()}});
       return;
     }
