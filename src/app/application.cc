@@ -80,13 +80,12 @@ const std::shared_ptr<adapters::dynamodb::DynamoDbClient>& Application::dynamodb
 }
 
 core::Result<std::unique_ptr<Application>> Application::create(
-    core::config::Environment environment, core::observability::Logger& logger) {
+    const core::config::Environment& environment, core::observability::Logger& logger) {
   auto components = std::make_unique<Components>();
   components->clock = std::make_shared<core::SystemClock>();
   const core::Deadline startup_deadline = components->clock->now() + std::chrono::seconds(20);
 
-  auto configuration =
-      load_startup_configuration(std::move(environment), components->clock, startup_deadline);
+  auto configuration = load_startup_configuration(environment, components->clock, startup_deadline);
   if (!configuration) {
     return core::fail(std::move(configuration.error()));
   }

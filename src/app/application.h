@@ -28,7 +28,7 @@ class Application {
   /// Reads `environment`, resolves SSM/Secrets Manager ARN values, reads the SASL secret, and
   /// creates every client. Errors are start-up errors (permanent) naming the setting at fault.
   [[nodiscard]] static core::Result<std::unique_ptr<Application>> create(
-      core::config::Environment environment, core::observability::Logger& logger);
+      const core::config::Environment& environment, core::observability::Logger& logger);
 
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;

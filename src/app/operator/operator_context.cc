@@ -31,7 +31,7 @@ core::Result<std::unique_ptr<OperatorContext>> OperatorContext::create(
   std::unique_ptr<OperatorContext> context(
       new OperatorContext());  // NOLINT(cppcoreguidelines-owning-memory): private constructor
   context->clock_ = std::make_shared<core::SystemClock>();
-  auto configuration = load_startup_configuration(std::move(environment), context->clock_,
+  auto configuration = load_startup_configuration(environment, context->clock_,
                                                   context->deadline_in(std::chrono::seconds(20)));
   if (!configuration) {
     return core::fail(std::move(configuration.error()));
