@@ -13,6 +13,14 @@ Error invalid_token(const std::string& what) {
   return permanent_error("InvalidResumeToken", "resume token: " + what);
 }
 
+std::chrono::steady_clock::duration pacing_interval(double per_second) {
+  if (!(per_second > 0)) {
+    throw std::invalid_argument("RatePacer: the rate must be positive");
+  }
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / per_second));
+}
+
 }  // namespace
 
 SweepAction sweep_action(const AggregateStatus& status) noexcept {
@@ -31,18 +39,6 @@ SweepAction sweep_action(const AggregateStatus& status) noexcept {
 std::string sweep_trigger(std::chrono::system_clock::time_point now) {
   return "sweep:" + format_utc(now);
 }
-
-namespace {
-
-std::chrono::steady_clock::duration pacing_interval(double per_second) {
-  if (!(per_second > 0)) {
-    throw std::invalid_argument("RatePacer: the rate must be positive");
-  }
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(1.0 / per_second));
-}
-
-}  // namespace
 
 RatePacer::RatePacer(double per_second) : interval_(pacing_interval(per_second)) {}
 
