@@ -28,9 +28,11 @@ std::string without_quoted_parts(std::string_view what) {
 }
 
 /// `text` with each run of characters that some occurrence of a secret covers replaced by one
-/// kValueNotShown. All occurrences are found in `text` as given, overlapping ones included.
-std::string with_occurrences_hidden(std::string_view text,
-                                    const std::vector<std::string>& secrets) {
+/// kValueNotShown. All occurrences are found in `text` as given, overlapping ones included, and a
+/// marker put in is never searched: replacing one secret after another in the growing text found
+/// one-letter values inside the markers, multiplying the text with every value (a settings fuzz
+/// input with a few one-letter passwords took 29 s to be refused).
+std::string without_secrets(std::string_view text, const std::vector<std::string>& secrets) {
   // +1 where an occurrence starts, -1 just after it ends: a position is covered while the running
   // sum is above zero.
   std::vector<int> starts_minus_ends(text.size() + 1, 0);
@@ -58,23 +60,6 @@ std::string with_occurrences_hidden(std::string_view text,
     }
   }
   return result;
-}
-
-/// `text` with every secret hidden, in one pass that never searches a kValueNotShown already in
-/// the text or put in: replacing one secret after another in the growing text found one-letter
-/// values inside the markers, multiplying the text with every value (a settings fuzz input with a
-/// few one-letter passwords took 29 s to be refused).
-std::string without_secrets(std::string_view text, const std::vector<std::string>& secrets) {
-  std::string result;
-  while (true) {
-    const std::size_t marker = text.find(kValueNotShown);
-    result += with_occurrences_hidden(text.substr(0, marker), secrets);
-    if (marker == std::string_view::npos) {
-      return result;
-    }
-    result += kValueNotShown;
-    text.remove_prefix(marker + kValueNotShown.size());
-  }
 }
 
 }  // namespace
@@ -107,13 +92,14 @@ void Problems::add(std::string_view variable, std::string_view what) {
   if (!text_.empty()) {
     text_ += "; ";
   }
-  std::string problem =
-      std::string(variable) + ' ' +
-      (sensitive_names_.contains(variable) ? without_quoted_parts(what) : std::string(what));
-  text_ += without_secrets(problem, secret_values_);
+  text_ += variable;
+  text_ += ' ';
+  text_ += sensitive_names_.contains(variable) ? without_quoted_parts(what) : std::string(what);
 }
 
-Error Problems::error() const { return permanent_error("InvalidConfiguration", text_, "config"); }
+std::string Problems::text() const { return without_secrets(text_, secret_values_); }
+
+Error Problems::error() const { return permanent_error("InvalidConfiguration", text(), "config"); }
 
 std::optional<std::string_view> lookup(const Environment& environment, std::string_view name) {
   const auto found = environment.find(name);

@@ -26,7 +26,9 @@ class Problems {
   /// Adds "`variable` `what`", unless `variable` is still an unresolved reference.
   void add(std::string_view variable, std::string_view what);
   [[nodiscard]] bool empty() const { return text_.empty(); }
-  [[nodiscard]] const std::string& text() const { return text_; }
+  /// The problems, "; " between them, with every secret value hidden (in the whole text, so a
+  /// value that spans two problems is hidden too).
+  [[nodiscard]] std::string text() const;
   /// The permanent "InvalidConfiguration" error (service "config") of the problems.
   [[nodiscard]] Error error() const;
 
@@ -34,7 +36,7 @@ class Problems {
   UnresolvedNames unresolved_;
   SensitiveNames sensitive_names_;
   std::vector<std::string> secret_values_;
-  std::string text_;
+  std::string text_;  // as added: the secret values are hidden when it is read
 };
 
 /// The value of `name`, if set.
