@@ -42,8 +42,9 @@ void write_kafka_log_to_stderr(const KafkaLogLine& line);
 /// True for properties whose values must never appear in an error or a log line.
 [[nodiscard]] bool is_sensitive_property(std::string_view name) noexcept;
 
-/// `text` with every occurrence of each non-empty `secret_values` entry replaced by "***": what
-/// the producer and the topic reader do to librdkafka's texts before anyone sees them.
+/// `text` with each run that occurrences of the non-empty `secret_values` cover replaced by "***"
+/// (core::encoding::redact): what the producer and the topic reader do to librdkafka's texts
+/// before anyone sees them.
 [[nodiscard]] std::string redact_secrets(std::string_view text,
                                          const std::vector<std::string>& secret_values);
 

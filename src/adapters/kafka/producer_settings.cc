@@ -10,6 +10,7 @@
 
 #include "adapters/kafka/producer_config.h"
 #include "core/encoding/ascii.h"
+#include "core/encoding/redact.h"
 
 namespace dispatcher::adapters::kafka {
 namespace {
@@ -134,19 +135,7 @@ void write_kafka_log_to_stderr(const KafkaLogLine& line) {
 }
 
 std::string redact_secrets(std::string_view text, const std::vector<std::string>& secret_values) {
-  constexpr std::string_view kMask = "***";
-  std::string result(text);
-  for (const std::string& secret : secret_values) {
-    if (secret.empty()) {
-      continue;
-    }
-    // Resume after the mask, so a secret that the mask contains cannot be found in it forever.
-    for (auto at = result.find(secret); at != std::string::npos;
-         at = result.find(secret, at + kMask.size())) {
-      result.replace(at, secret.size(), kMask);
-    }
-  }
-  return result;
+  return core::encoding::redact(text, secret_values, "***");
 }
 
 bool is_sensitive_property(std::string_view name) noexcept {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/encoding/redact.h"
+
 namespace dispatcher::core::config {
 namespace {
 
@@ -23,41 +25,6 @@ std::string without_quoted_parts(std::string_view what) {
     }
     result += kValueNotShown;
     at = end;
-  }
-  return result;
-}
-
-/// `text` with each run of characters that some occurrence of a secret covers replaced by one
-/// kValueNotShown. All occurrences are found in `text` as given, overlapping ones included, and a
-/// marker put in is never searched: replacing one secret after another in the growing text found
-/// one-letter values inside the markers, multiplying the text with every value (a settings fuzz
-/// input with a few one-letter passwords took 29 s to be refused).
-std::string without_secrets(std::string_view text, const std::vector<std::string>& secrets) {
-  // +1 where an occurrence starts, -1 just after it ends: a position is covered while the running
-  // sum is above zero.
-  std::vector<int> starts_minus_ends(text.size() + 1, 0);
-  bool found = false;
-  for (const std::string& secret : secrets) {
-    for (auto at = text.find(secret); at != std::string_view::npos;
-         at = text.find(secret, at + 1)) {
-      ++starts_minus_ends[at];
-      --starts_minus_ends[at + secret.size()];
-      found = true;
-    }
-  }
-  if (!found) {
-    return std::string(text);
-  }
-  std::string result;
-  int covering = 0;
-  for (std::size_t at = 0; at < text.size(); ++at) {
-    const bool covered_before = covering > 0;
-    covering += starts_minus_ends[at];
-    if (covering == 0) {
-      result += text[at];
-    } else if (!covered_before) {
-      result += kValueNotShown;
-    }
   }
   return result;
 }
@@ -97,7 +64,9 @@ void Problems::add(std::string_view variable, std::string_view what) {
   text_ += sensitive_names_.contains(variable) ? without_quoted_parts(what) : std::string(what);
 }
 
-std::string Problems::text() const { return without_secrets(text_, secret_values_); }
+std::string Problems::text() const {
+  return encoding::redact(text_, secret_values_, kValueNotShown);
+}
 
 Error Problems::error() const { return permanent_error("InvalidConfiguration", text(), "config"); }
 

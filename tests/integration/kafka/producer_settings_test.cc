@@ -40,10 +40,18 @@ core::Error refusal(const std::string& name, const std::string& value) {
 TEST(KafkaRedaction, ReplacesEverySecretAndEndsWhenTheMaskContainsOne) {
   EXPECT_EQ(redact_secrets("user alice password s3cr3t, again s3cr3t", {"s3cr3t", ""}),
             "user alice password ***, again ***");
-  // A secret the mask contains: the search goes on after each mask, so it ends (the topic
-  // reader's own copy searched again from the mask, forever, for a secret found in its mask).
-  EXPECT_EQ(redact_secrets("a*b**c", {"*"}), "a***b******c");
+  // A secret the mask contains: masks are never searched, so it ends (the topic reader's own copy
+  // searched again from the mask, forever, for a secret found in its mask), and adjacent
+  // occurrences become one mask.
+  EXPECT_EQ(redact_secrets("a*b**c", {"*"}), "a***b***c");
   EXPECT_EQ(redact_secrets("nothing here", {"s3cr3t"}), "nothing here");
+}
+
+TEST(KafkaRedaction, HidesOverlappingSecretsWhole) {
+  // Replacing one secret after another left the "d" of "bcd" visible once "abc" was masked.
+  EXPECT_EQ(redact_secrets("sasl.password=abcd", {"abc", "bcd"}), "sasl.password=***");
+  // A short secret found in the mask of a longer one multiplied the mask.
+  EXPECT_EQ(redact_secrets("key **, again", {"**", "*"}), "key ***, again");
 }
 
 TEST(KafkaProducerSettings, RefusesDisablingIdempotence) {
