@@ -115,21 +115,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // marker "(secret value not shown)" making up part of it, with nothing of the value shown: a
     // text that spans a marker's edge holds its '(' or ')' (one inside a marker is product
     // wording).
-    if (!dispatcher::fuzz::distinctive(secret) || secret.find_first_of("()") != std::string::npos) {
+    if (!dispatcher::fuzz::distinctive(secret) || secret.find_first_of("()") != std::string::npos ||
+        error.message.find(secret) == std::string::npos || name.find(secret) != std::string::npos) {
       continue;
     }
-    bool elsewhere = false;  // the same text as another, not secret, variable's name or value
+    // The refusal holds the value: fine only where it is the same text as another, not secret,
+    // variable's name or value. Looked for only now: over every variable for every secret, it
+    // took most of the time of a 7 kB input with a thousand variables (460 executions/s).
+    bool elsewhere = false;
     for (const auto& [other_name, other_value] : environment) {
       if (other_name != name &&
           (other_name.find(secret) != std::string::npos ||
            (!sensitive.contains(other_name) && other_name != "KAFKA_SSL_KEY_PASSWORD" &&
             other_value.find(secret) != std::string::npos))) {
         elsewhere = true;
+        break;
       }
     }
-    FUZZ_CHECK(elsewhere || name.find(secret) != std::string::npos ||
-                   error.message.find(secret) == std::string::npos,
-               "a configuration error shows a secret value");
+    FUZZ_CHECK(elsewhere, "a configuration error shows a secret value");
   }
   return 0;
 }
