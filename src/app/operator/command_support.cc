@@ -8,6 +8,7 @@
 #include <span>
 #include <utility>
 
+#include "core/encoding/utc_time.h"
 #include "core/operator/status_report.h"
 
 namespace dispatcher::app::operator_tools {
@@ -95,7 +96,7 @@ core::Result<core::operator_tools::AggregateStatus> inspect_one(OperatorContext&
 }
 
 std::string trigger_for(std::string_view action, const OperatorContext& context) {
-  return std::string(action) + ":" + core::operator_tools::format_utc(context.clock().wall_now());
+  return std::string(action) + ":" + core::encoding::rfc3339_utc(context.clock().wall_now());
 }
 
 core::Status ring(OperatorContext& context, const std::string& aggregate_id,

@@ -18,6 +18,7 @@
 #include "app/operator/offset_move.h"
 #include "app/operator/operator_context.h"
 #include "core/dispatch/offset_item.h"
+#include "core/encoding/utc_time.h"
 #include "core/operator/command_arguments.h"
 #include "core/operator/status_report.h"
 
@@ -208,7 +209,7 @@ int run_release(const CommandArguments& arguments, const core::config::Environme
                         .aggregate_id = id,
                         .new_offset = target,
                         .by = operator_identity(environment),
-                        .at = ops::format_utc(ctx.clock().wall_now()),
+                        .at = core::encoding::rfc3339_utc(ctx.clock().wall_now()),
                         .release_id = release_id};
   auto request = offset_move_request(ctx, move);
   if (repair) {

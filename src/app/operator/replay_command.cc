@@ -15,6 +15,7 @@
 #include "app/operator/commands.h"
 #include "app/operator/offset_move.h"
 #include "app/operator/operator_context.h"
+#include "core/encoding/utc_time.h"
 #include "core/operator/command_arguments.h"
 #include "core/operator/status_report.h"
 
@@ -81,7 +82,7 @@ int run_replay(const CommandArguments& arguments, const core::config::Environmen
                         .aggregate_id = id,
                         .new_offset = from - 1,
                         .by = operator_identity(environment),
-                        .at = ops::format_utc(ctx.clock().wall_now()),
+                        .at = core::encoding::rfc3339_utc(ctx.clock().wall_now()),
                         .release_id = std::nullopt};
   // One re-read when a dispatcher commit lands between the read and the write; with
   // --expect-offset the operator's own reading is the condition, so none.

@@ -8,6 +8,7 @@
 #include "app/operator/operator_context.h"
 #include "app/operator/sweep_waves.h"
 #include "app/redrive/streams_range_reader.h"
+#include "core/encoding/utc_time.h"
 #include "core/observability/metrics.h"
 #include "core/operator/status_report.h"
 #include "core/redrive/on_failure_record.h"
@@ -345,7 +346,7 @@ core::Result<bool> SelfHealing::save_state(rd::SweepState& state, core::Deadline
   std::string set = "SET #updated_at = :updated_at";
   request.expression_attribute_names["#updated_at"] = "updated_at";
   request.expression_attribute_values[":updated_at"] =
-      string_value(ops::format_utc(clock_->wall_now()));
+      string_value(core::encoding::rfc3339_utc(clock_->wall_now()));
   std::string remove;
   for (const std::string name :
        {"revision", "sweep_token", "pass_started_ms", "completed_pass_started_ms"}) {

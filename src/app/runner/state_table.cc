@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "core/observability/logger.h"
+#include "core/encoding/utc_time.h"
 #include "core/runner/state_keys.h"
 
 namespace dispatcher::app::runner {
@@ -59,12 +59,11 @@ core::Result<std::optional<core::runner::Checkpoint>> DynamoDbCheckpointStore::l
 core::Status DynamoDbCheckpointStore::save(const std::string& shard_id,
                                            const core::runner::Checkpoint& checkpoint,
                                            core::Deadline deadline) {
-  Item item{
-      {"id", string_value(core::runner::shard_checkpoint_id(shard_id))},
-      {"shard_id", string_value(shard_id)},
-      {"finished", bool_value(checkpoint.finished)},
-      {"owner", string_value(owner_)},
-      {"updated_at", string_value(core::observability::iso8601_milliseconds(clock_.wall_now()))}};
+  Item item{{"id", string_value(core::runner::shard_checkpoint_id(shard_id))},
+            {"shard_id", string_value(shard_id)},
+            {"finished", bool_value(checkpoint.finished)},
+            {"owner", string_value(owner_)},
+            {"updated_at", string_value(core::encoding::rfc3339_utc(clock_.wall_now()))}};
   if (checkpoint.sequence_number) {
     item.emplace("sequence_number", string_value(*checkpoint.sequence_number));
   }
@@ -89,12 +88,11 @@ core::Result<bool> DynamoDbLeaseStore::try_acquire(const std::string& owner,
   auto written = dynamodb_->put_item(
       adapters::dynamodb::PutItemRequest{
           .table_name = table_,
-          .item =
-              Item{{"id", string_value(std::string(core::runner::kLeaseId))},
-                   {"owner", string_value(owner)},
-                   {"expires_at_ms", integer_value(epoch_milliseconds(expires_at))},
-                   {"events_table", string_value(events_table_)},
-                   {"updated_at", string_value(core::observability::iso8601_milliseconds(now))}},
+          .item = Item{{"id", string_value(std::string(core::runner::kLeaseId))},
+                       {"owner", string_value(owner)},
+                       {"expires_at_ms", integer_value(epoch_milliseconds(expires_at))},
+                       {"events_table", string_value(events_table_)},
+                       {"updated_at", string_value(core::encoding::rfc3339_utc(now))}},
           .condition_expression = "attribute_not_exists(#id) OR #expires < :now OR #owner = :owner",
           .expression_attribute_names = {{"#id", "id"},
                                          {"#expires", "expires_at_ms"},

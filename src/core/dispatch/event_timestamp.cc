@@ -1,10 +1,8 @@
 #include "core/dispatch/event_timestamp.h"
 
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 namespace dispatcher::core::dispatch {
@@ -35,22 +33,6 @@ std::optional<std::chrono::system_clock::time_point> event_timestamp(const dynam
   }
   return std::chrono::system_clock::time_point(
       std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(milliseconds))));
-}
-
-std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
-  using namespace std::chrono;  // NOLINT(google-build-using-namespace): calendar arithmetic
-  const auto milliseconds_since_epoch = time_point_cast<milliseconds>(time);
-  const auto day = floor<days>(milliseconds_since_epoch);
-  const year_month_day date(day);
-  const hh_mm_ss clock(milliseconds_since_epoch - day);
-  std::array<char, 32> text{};
-  const int length = std::snprintf(
-      text.data(), text.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-      static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-      static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
-      static_cast<int>(clock.minutes().count()), static_cast<int>(clock.seconds().count()),
-      static_cast<int>(clock.subseconds().count()));
-  return {text.data(), static_cast<std::size_t>(length)};
 }
 
 }  // namespace dispatcher::core::dispatch

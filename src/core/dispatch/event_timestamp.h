@@ -15,7 +15,4 @@ namespace dispatcher::core::dispatch {
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point> event_timestamp(
     const dynamodb::Item& item);
 
-/// `time` in RFC 3339, UTC, to the millisecond: "2026-11-24T02:13:20.123Z" (CloudEvents' ce_time).
-[[nodiscard]] std::string rfc3339_utc(std::chrono::system_clock::time_point time);
-
 }  // namespace dispatcher::core::dispatch

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/dispatch/event_timestamp.h"
+#include "core/encoding/utc_time.h"
 
 namespace dispatcher::core::dispatch {
 namespace {
@@ -206,7 +207,7 @@ Result<OutgoingMessage> MessageMapper::build(const Item& item,
     cloud_event_headers.emplace_back("ce_source", cloud_events->source);
     cloud_event_headers.emplace_back("ce_type", *event_type_text);
     if (const auto time = event_timestamp(item)) {
-      cloud_event_headers.emplace_back("ce_time", rfc3339_utc(*time));
+      cloud_event_headers.emplace_back("ce_time", encoding::rfc3339_utc(*time));
     }
     cloud_event_headers.emplace_back("ce_subject", *dynamodb::string_attribute(item, "id"));
     if (!cloud_events->content_type.empty()) {

@@ -1,10 +1,9 @@
 #include "core/observability/logger.h"
 
-#include <array>
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 #include <utility>
+
+#include "core/encoding/utc_time.h"
 
 namespace dispatcher::core::observability {
 
@@ -98,7 +97,7 @@ std::string Logger::format_locked(config::LogLevel level, std::string_view messa
   nlohmann::json line = nlohmann::json::object();
   line["level"] = config::to_string(level);
   line["message"] = message;
-  line["timestamp"] = iso8601_milliseconds(wall_clock_());
+  line["timestamp"] = encoding::rfc3339_utc(wall_clock_());
   line["service"] = service_;
   line["cold_start"] = cold_start_;
   if (!function_.name.empty()) {
@@ -140,20 +139,6 @@ FunctionContext function_context_from_environment(const config::Environment& env
     }
   }
   return function;
-}
-
-std::string iso8601_milliseconds(std::chrono::system_clock::time_point time) {
-  const auto milliseconds =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-  const std::time_t seconds = milliseconds / 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> buffer{};
-  const auto written = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%S", &utc);
-  std::array<char, 48> result{};
-  std::snprintf(result.data(), result.size(), "%.*s.%03dZ", static_cast<int>(written),
-                buffer.data(), static_cast<int>(milliseconds % 1000));
-  return result.data();
 }
 
 }  // namespace dispatcher::core::observability

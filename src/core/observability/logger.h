@@ -86,7 +86,4 @@ class Logger {
   bool cold_start_ = true;  // true until the first invocation ends: start-up lines are cold
 };
 
-/// ISO-8601 UTC with milliseconds, as Powertools writes it: 2026-11-24T10:00:00.123Z.
-[[nodiscard]] std::string iso8601_milliseconds(std::chrono::system_clock::time_point time);
-
 }  // namespace dispatcher::core::observability

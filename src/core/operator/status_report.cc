@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
-#include <ctime>
+
+#include "core/encoding/utc_time.h"
 
 namespace dispatcher::core::operator_tools {
 namespace {
@@ -86,27 +86,6 @@ std::vector<AggregateStatus> most_behind(std::vector<AggregateStatus> statuses, 
   return statuses;
 }
 
-std::string format_utc(std::chrono::system_clock::time_point time) {
-  const auto milliseconds =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-  return format_epoch_milliseconds(milliseconds);
-}
-
-std::string format_epoch_milliseconds(std::int64_t milliseconds) {
-  const std::int64_t seconds_part =
-      milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000;
-  const auto remainder = milliseconds - (seconds_part * 1000);
-  const auto seconds = static_cast<std::time_t>(seconds_part);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 40> text{};
-  const auto written =
-      std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                    utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                    utc.tm_sec, static_cast<int>(remainder));
-  return {text.data(), static_cast<std::size_t>(std::max(written, 0))};
-}
-
 std::string summary_line(const StatusSummary& summary) {
   return "aggregates " + std::to_string(summary.aggregates) + ": " +
          std::to_string(summary.up_to_date) + " up to date, " + std::to_string(summary.behind) +
@@ -137,10 +116,11 @@ std::string status_table(std::span<const AggregateStatus> statuses) {
         held_at,
         status.hold ? dispatch::hold_reason_name(status.hold->reason) : "-",
         status.hold ? std::string(hold_source_name(status.hold_source)) : "-",
-        status.held_since_milliseconds ? format_epoch_milliseconds(*status.held_since_milliseconds)
-                                       : "-",
+        status.held_since_milliseconds
+            ? encoding::rfc3339_utc_from_epoch_milliseconds(*status.held_since_milliseconds)
+            : "-",
         status.last_dispatched_milliseconds
-            ? format_epoch_milliseconds(*status.last_dispatched_milliseconds)
+            ? encoding::rfc3339_utc_from_epoch_milliseconds(*status.last_dispatched_milliseconds)
             : "-",
         status.marker_trigger.value_or("-"),
     });
@@ -181,7 +161,8 @@ std::string hold_line(const AggregateStatus& status) {
   if (stored) {
     line += "stored by the dispatcher";
     if (status.held_since_milliseconds) {
-      line += ", held since " + format_epoch_milliseconds(*status.held_since_milliseconds);
+      line += ", held since " +
+              encoding::rfc3339_utc_from_epoch_milliseconds(*status.held_since_milliseconds);
     }
   } else {
     line += "derived by re-planning, not stored by the dispatcher yet";
@@ -202,10 +183,10 @@ nlohmann::json status_json(const AggregateStatus& status) {
     hold = {{"version", status.hold->version},
             {"reason", dispatch::hold_reason_name(status.hold->reason)},
             {"detail", status.hold->detail},
-            {"held_since",
-             status.held_since_milliseconds
-                 ? nlohmann::json(format_epoch_milliseconds(*status.held_since_milliseconds))
-                 : nlohmann::json(nullptr)},
+            {"held_since", status.held_since_milliseconds
+                               ? nlohmann::json(encoding::rfc3339_utc_from_epoch_milliseconds(
+                                     *status.held_since_milliseconds))
+                               : nlohmann::json(nullptr)},
             {"source", hold_source_name(status.hold_source)}};
   }
   return {{"id", status.id},
@@ -216,10 +197,10 @@ nlohmann::json status_json(const AggregateStatus& status) {
           {"lag", status.lag},
           {"state", condition_name(status.condition)},
           {"hold", std::move(hold)},
-          {"last_dispatched_at",
-           status.last_dispatched_milliseconds
-               ? nlohmann::json(format_epoch_milliseconds(*status.last_dispatched_milliseconds))
-               : nlohmann::json(nullptr)},
+          {"last_dispatched_at", status.last_dispatched_milliseconds
+                                     ? nlohmann::json(encoding::rfc3339_utc_from_epoch_milliseconds(
+                                           *status.last_dispatched_milliseconds))
+                                     : nlohmann::json(nullptr)},
           {"marker_trigger", status.marker_trigger ? nlohmann::json(*status.marker_trigger)
                                                    : nlohmann::json(nullptr)}};
 }

@@ -40,10 +40,6 @@ struct StatusSummary {
 [[nodiscard]] std::vector<AggregateStatus> most_behind(std::vector<AggregateStatus> statuses,
                                                        std::size_t top);
 
-/// "2026-11-24T02:12:02.123Z".
-[[nodiscard]] std::string format_utc(std::chrono::system_clock::time_point time);
-[[nodiscard]] std::string format_epoch_milliseconds(std::int64_t milliseconds);
-
 /// One line: "aggregates 40: 35 up to date, 3 behind, 2 held (1 gap, 1 poison, 0 refused,
 /// 0 corrupt; 1 stored, 1 derived); total lag 12".
 [[nodiscard]] std::string summary_line(const StatusSummary& summary);

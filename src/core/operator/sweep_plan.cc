@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/dynamodb/json_codec.h"
+#include "core/encoding/utc_time.h"
 #include "core/operator/status_report.h"
 
 namespace dispatcher::core::operator_tools {
@@ -37,7 +38,7 @@ SweepAction sweep_action(const AggregateStatus& status) noexcept {
 }
 
 std::string sweep_trigger(std::chrono::system_clock::time_point now) {
-  return "sweep:" + format_utc(now);
+  return "sweep:" + encoding::rfc3339_utc(now);
 }
 
 RatePacer::RatePacer(double per_second) : interval_(pacing_interval(per_second)) {}

@@ -4,7 +4,7 @@
 #include <unordered_set>
 
 #include "core/dispatch/sequence_number.h"
-#include "core/operator/status_report.h"
+#include "core/encoding/utc_time.h"
 
 namespace dispatcher::core::redrive {
 namespace {
@@ -142,7 +142,7 @@ RangeRedrive redrive_range(StreamRangeReader& reader, dispatch::EventStore& stor
 
 std::string redrive_trigger(std::chrono::system_clock::time_point now,
                             std::string_view message_id) {
-  return "redrive:" + operator_tools::format_utc(now) + ":" + std::string(message_id);
+  return "redrive:" + encoding::rfc3339_utc(now) + ":" + std::string(message_id);
 }
 
 }  // namespace dispatcher::core::redrive

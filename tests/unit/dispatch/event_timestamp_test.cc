@@ -37,15 +37,5 @@ TEST(EventTimestamp, MissingNonNumericNegativeOrAbsurdIsUnknown) {
   EXPECT_EQ(timestamp_of("9e30"), std::nullopt);
 }
 
-TEST(Rfc3339Utc, FormatsUtcToTheMillisecond) {
-  using std::chrono::milliseconds;
-  EXPECT_EQ(rfc3339_utc(std::chrono::system_clock::time_point(milliseconds(1700000000123))),
-            "2023-11-14T22:13:20.123Z");
-  EXPECT_EQ(rfc3339_utc(std::chrono::system_clock::time_point(milliseconds(0))),
-            "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(rfc3339_utc(std::chrono::system_clock::time_point(milliseconds(951782400000))),
-            "2000-02-29T00:00:00.000Z");
-}
-
 }  // namespace
 }  // namespace dispatcher::core::dispatch

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace dispatcher::core::operator_tools {
@@ -89,6 +91,19 @@ TEST(StatusReport, SaysWhichHoldsAreStoredAndWhichDerived) {
   EXPECT_NE(table.find("SOURCE"), std::string::npos);
 }
 
+TEST(StatusReport, HeldSinceOutsideTheCalendarIsClampedNotOverflowed) {
+  // A corrupt offsets item can hold any 64-bit held_since; the formatter took 999 from the
+  // lowest one (signed overflow, undefined behaviour) and printed year 292 million for the highest.
+  auto held = status("h", 1, AggregateCondition::kHeld);
+  held.hold_source = HoldSource::kStored;
+  held.held_since_milliseconds = std::numeric_limits<std::int64_t>::min();
+  EXPECT_NE(hold_line(held).find("held since 0000-01-01T00:00:00.000Z"), std::string::npos)
+      << hold_line(held);
+  held.held_since_milliseconds = std::numeric_limits<std::int64_t>::max();
+  EXPECT_NE(hold_line(held).find("held since 9999-12-31T23:59:59.999Z"), std::string::npos)
+      << hold_line(held);
+}
+
 TEST(StatusReport, TableAlignsColumnsAndShowsDashesForMissingValues) {
   AggregateStatus fresh{.id = "Order:long-name",
                         .head_version = 2,
@@ -103,11 +118,6 @@ TEST(StatusReport, TableAlignsColumnsAndShowsDashesForMissingValues) {
   EXPECT_NE(row.find("behind"), std::string::npos);
   EXPECT_EQ(row.find("Order:long-name"), 0U);
   EXPECT_NE(row.find(" -  "), std::string::npos);
-}
-
-TEST(StatusReport, FormatsEpochMillisecondsAsUtc) {
-  EXPECT_EQ(format_epoch_milliseconds(1700000000123), "2023-11-14T22:13:20.123Z");
-  EXPECT_EQ(format_epoch_milliseconds(0), "1970-01-01T00:00:00.000Z");
 }
 
 }  // namespace
