@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "core/dispatch/marker_planner.h"
 #include "core/dispatch/message_mapper.h"
 #include "core/dispatch/stream_event_parser.h"
+#include "fixtures.h"
 
 namespace {
 
@@ -24,33 +26,7 @@ namespace dynamodb = dispatcher::core::dynamodb;
 constexpr int kRecords = 10000;
 constexpr int kAggregates = 2000;
 
-/// A Lambda DynamoDB Streams event with kRecords KEYS_ONLY records over kAggregates aggregates:
-/// mostly events, one in five a change marker, with real-length sequence numbers.
-std::string keys_only_event() {
-  nlohmann::json records = nlohmann::json::array();
-  for (int index = 0; index < kRecords; ++index) {
-    const int aggregate = index % kAggregates;
-    const int version = (index / kAggregates) % 5 == 4 ? -1001 : index / kAggregates;
-    records.push_back({
-        {"eventID", "e" + std::to_string(index)},
-        {"eventName", "INSERT"},
-        {"eventVersion", "1.1"},
-        {"eventSource", "aws:dynamodb"},
-        {"awsRegion", "eu-west-1"},
-        {"dynamodb",
-         {{"ApproximateCreationDateTime", 1700000000},
-          {"Keys",
-           {{"id", {{"S", "Order:order-" + std::to_string(aggregate)}}},
-            {"version", {{"N", std::to_string(version)}}}}},
-          {"SequenceNumber", "4421584500000000" + std::to_string(17450439091LL + index)},
-          {"SizeBytes", 59},
-          {"StreamViewType", "KEYS_ONLY"}}},
-        {"eventSourceARN",
-         "arn:aws:dynamodb:eu-west-1:123456789012:table/events/stream/2024-01-01T00:00:00.000"},
-    });
-  }
-  return nlohmann::json{{"Records", std::move(records)}}.dump();
-}
+std::string keys_only_event() { return dispatcher::bench::keys_only_event(kRecords, kAggregates); }
 
 dynamodb::Item event_item(int aggregate, std::int64_t version) {
   const std::string stream_id = "order-" + std::to_string(aggregate);
@@ -126,62 +102,21 @@ void BM_MapItemsToMessages(benchmark::State& state) {
 }
 BENCHMARK(BM_MapItemsToMessages)->Unit(benchmark::kMillisecond);
 
-/// Ports that answer at once: every aggregate has 10 events after its offset; all writes succeed.
-class InstantEventStore final : public dispatch::EventStore {
- public:
-  InstantEventStore() {
-    for (std::int64_t version = 0; version < 10; ++version) {
-      page_template_.push_back(event_item(0, version));
-    }
+/// Every aggregate has 10 events after its offset; all writes succeed.
+dispatcher::bench::InstantEventStore instant_store() {
+  std::vector<dynamodb::Item> page;
+  for (std::int64_t version = 0; version < 10; ++version) {
+    page.push_back(event_item(0, version));
   }
-  std::vector<dispatcher::core::Status> write_markers(
-      std::span<const dispatch::MarkerWrite> markers, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Status>(markers.size());
-  }
-  std::vector<dispatcher::core::Result<dispatch::OffsetState>> read_offsets(
-      std::span<const dispatch::AggregateId> ids, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Result<dispatch::OffsetState>>(ids.size(),
-                                                                        dispatch::OffsetState{});
-  }
-  std::vector<dispatcher::core::Result<dispatch::EventPage>> read_events(
-      std::span<const dispatch::EventQuery> queries, dispatch::ReadBudget,
-      dispatcher::core::Deadline) override {
-    std::vector<dispatcher::core::Result<dispatch::EventPage>> pages;
-    pages.reserve(queries.size());
-    for (std::size_t index = 0; index < queries.size(); ++index) {
-      pages.emplace_back(dispatch::EventPage{.items = page_template_, .more_available = false});
-    }
-    return pages;
-  }
-  std::vector<dispatcher::core::Result<dispatch::CommitOutcome>> commit_offsets(
-      std::span<const dispatch::OffsetCommit> commits, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Result<dispatch::CommitOutcome>>(
-        commits.size(), dispatch::CommitOutcome::kWritten);
-  }
-
- private:
-  std::vector<dynamodb::Item> page_template_;
-};
-
-class InstantPublisher final : public dispatch::Publisher {
- public:
-  std::vector<dispatch::PublishOutcome> publish(std::span<const dispatch::PublishRun> runs,
-                                                dispatcher::core::Deadline) override {
-    std::vector<dispatch::PublishOutcome> outcomes;
-    outcomes.reserve(runs.size());
-    for (const dispatch::PublishRun& run : runs) {
-      outcomes.push_back(dispatch::PublishOutcome{.delivered = run.messages.size()});
-    }
-    return outcomes;
-  }
-};
+  return dispatcher::bench::InstantEventStore(std::move(page));
+}
 
 /// One invocation: 1,000 marker records, each aggregate with 10 events to publish (10,000
 /// messages), plus 1,000 event records that need markers. The ports copy the pages as an adapter's
 /// decoding would produce them; the rest is the core.
 void BM_DispatcherHandleTenThousandEvents(benchmark::State& state) {
-  InstantEventStore store;
-  InstantPublisher publisher;
+  auto store = instant_store();
+  dispatcher::bench::InstantPublisher publisher;
   const dispatcher::core::SystemClock clock;
   dispatch::Dispatcher dispatcher(store, publisher, clock,
                                   dispatch::DispatcherOptions{.topic = "orders-out"});

@@ -2,6 +2,7 @@
 
 #include <random>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -100,6 +101,44 @@ std::string query_response(std::size_t target_bytes) {
 const std::string& one_megabyte_response() {
   static const std::string body = query_response(std::size_t{1} << 20U);
   return body;
+}
+
+std::vector<core::Status> InstantEventStore::write_markers(
+    std::span<const core::dispatch::MarkerWrite> markers, core::Deadline /*deadline*/) {
+  return std::vector<core::Status>(markers.size());
+}
+
+std::vector<core::Result<core::dispatch::OffsetState>> InstantEventStore::read_offsets(
+    std::span<const core::dispatch::AggregateId> ids, core::Deadline /*deadline*/) {
+  return std::vector<core::Result<core::dispatch::OffsetState>>(ids.size(),
+                                                                core::dispatch::OffsetState{});
+}
+
+std::vector<core::Result<core::dispatch::EventPage>> InstantEventStore::read_events(
+    std::span<const core::dispatch::EventQuery> queries, core::dispatch::ReadBudget /*budget*/,
+    core::Deadline /*deadline*/) {
+  std::vector<core::Result<core::dispatch::EventPage>> pages;
+  pages.reserve(queries.size());
+  for (std::size_t index = 0; index < queries.size(); ++index) {
+    pages.emplace_back(core::dispatch::EventPage{.items = page_, .more_available = false});
+  }
+  return pages;
+}
+
+std::vector<core::Result<core::dispatch::CommitOutcome>> InstantEventStore::commit_offsets(
+    std::span<const core::dispatch::OffsetCommit> commits, core::Deadline /*deadline*/) {
+  return std::vector<core::Result<core::dispatch::CommitOutcome>>(
+      commits.size(), core::dispatch::CommitOutcome::kWritten);
+}
+
+std::vector<core::dispatch::PublishOutcome> InstantPublisher::publish(
+    std::span<const core::dispatch::PublishRun> runs, core::Deadline /*deadline*/) {
+  std::vector<core::dispatch::PublishOutcome> outcomes;
+  outcomes.reserve(runs.size());
+  for (const core::dispatch::PublishRun& run : runs) {
+    outcomes.push_back(core::dispatch::PublishOutcome{.delivered = run.messages.size()});
+  }
+  return outcomes;
 }
 
 }  // namespace dispatcher::bench

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "adapters/kafka/kafka_publisher.h"
@@ -79,56 +80,17 @@ dynamodb::Item instant_item(std::int64_t version) {
 }
 
 /// Ports that answer at once (as in dispatch_bench): 10 events per aggregate, writes succeed.
-class InstantEventStore final : public dispatch::EventStore {
- public:
-  InstantEventStore() {
-    for (std::int64_t version = 0; version < 10; ++version) {
-      page_.push_back(instant_item(version));
-    }
+dispatcher::bench::InstantEventStore instant_store() {
+  std::vector<dynamodb::Item> page;
+  for (std::int64_t version = 0; version < 10; ++version) {
+    page.push_back(instant_item(version));
   }
-  std::vector<dispatcher::core::Status> write_markers(
-      std::span<const dispatch::MarkerWrite> markers, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Status>(markers.size());
-  }
-  std::vector<dispatcher::core::Result<dispatch::OffsetState>> read_offsets(
-      std::span<const dispatch::AggregateId> ids, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Result<dispatch::OffsetState>>(ids.size(),
-                                                                        dispatch::OffsetState{});
-  }
-  std::vector<dispatcher::core::Result<dispatch::EventPage>> read_events(
-      std::span<const dispatch::EventQuery> queries, dispatch::ReadBudget,
-      dispatcher::core::Deadline) override {
-    std::vector<dispatcher::core::Result<dispatch::EventPage>> pages;
-    for (std::size_t index = 0; index < queries.size(); ++index) {
-      pages.emplace_back(dispatch::EventPage{.items = page_});
-    }
-    return pages;
-  }
-  std::vector<dispatcher::core::Result<dispatch::CommitOutcome>> commit_offsets(
-      std::span<const dispatch::OffsetCommit> commits, dispatcher::core::Deadline) override {
-    return std::vector<dispatcher::core::Result<dispatch::CommitOutcome>>(
-        commits.size(), dispatch::CommitOutcome::kWritten);
-  }
-
- private:
-  std::vector<dynamodb::Item> page_;
-};
-
-class InstantPublisher final : public dispatch::Publisher {
- public:
-  std::vector<dispatch::PublishOutcome> publish(std::span<const dispatch::PublishRun> runs,
-                                                dispatcher::core::Deadline) override {
-    std::vector<dispatch::PublishOutcome> outcomes;
-    for (const dispatch::PublishRun& run : runs) {
-      outcomes.push_back(dispatch::PublishOutcome{.delivered = run.messages.size()});
-    }
-    return outcomes;
-  }
-};
+  return dispatcher::bench::InstantEventStore(std::move(page));
+}
 
 int run_handle(int repeats) {
-  InstantEventStore store;
-  InstantPublisher publisher;
+  auto store = instant_store();
+  dispatcher::bench::InstantPublisher publisher;
   const dispatcher::core::SystemClock clock;
   dispatch::Dispatcher dispatcher(store, publisher, clock,
                                   dispatch::DispatcherOptions{.topic = "orders-out"});
