@@ -251,6 +251,17 @@ EOF
   write_log4j_config "$dir"
 }
 
+# A Kafka Uuid: 16 random bytes in unpadded URL-safe base64. One that starts with '-' is drawn
+# again, as Kafka's own Uuid.randomUuid does: StorageTool's parser takes `-t -…` for an option
+# and refuses the format (1 start in 64 failed so).
+new_kafka_cluster_id() {
+  local id=-
+  while [[ "$id" == -* ]]; do
+    id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
+  printf '%s' "$id"
+}
+
 start_service() {
   local service="$1" dir="$stack_dir/$1"
   mkdir -p "$dir"
@@ -271,8 +282,7 @@ start_service() {
         "-Dlog4j2.configurationFile=$dir/log4j2.xml" -cp "$jars/kafka/*")
       if [ ! -f "$dir/data/meta.properties" ]; then
         local cluster_id
-        # A Kafka Uuid is 16 random bytes in unpadded URL-safe base64.
-        cluster_id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+        cluster_id="$(new_kafka_cluster_id)"
         if ! java "${java_options[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
           -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
           note "kafka storage format failed:"
@@ -292,7 +302,7 @@ start_service() {
         "-Dlog4j2.configurationFile=$dir/log4j2.xml" -cp "$jars/kafka/*")
       if [ ! -f "$dir/data/meta.properties" ]; then
         local cluster_id
-        cluster_id="$(openssl rand 16 | base64 | tr '+/' '-_' | tr -d '=\n')"
+        cluster_id="$(new_kafka_cluster_id)"
         # The SCRAM users are created with Kafka's own tooling as the storage is formatted.
         if ! java "${java_options[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
           -c "$dir/server.properties" \

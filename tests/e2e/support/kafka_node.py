@@ -37,6 +37,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def new_cluster_id() -> str:
+    """A Kafka Uuid: 16 random bytes in unpadded URL-safe base64. One that starts with '-' is
+    drawn again, as Kafka's own Uuid.randomUuid does: StorageTool's parser takes `-t -...` for an
+    option and refuses the format (1 start in 64 failed so)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class KafkaNode:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
@@ -86,10 +96,8 @@ listener.security.protocol.map=CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT,DIRECT:PLA
             raise RuntimeError(f"no Kafka jars in {JARS}: run tools/deps/install.sh")
         self.directory.mkdir(parents=True, exist_ok=True)
         properties = self._write_properties()
-        # A Kafka Uuid: 16 random bytes in unpadded URL-safe base64.
-        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
         formatted = subprocess.run(self._java("kafka.tools.StorageTool", "format", "-t",
-                                              cluster_id, "-c", str(properties)),
+                                              new_cluster_id(), "-c", str(properties)),
                                    capture_output=True, text=True, timeout=120)
         if formatted.returncode != 0:
             raise RuntimeError(f"kafka storage format failed: {formatted.stdout[-2000:]}"

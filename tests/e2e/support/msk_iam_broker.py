@@ -21,7 +21,6 @@ reason; never a secret).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import shutil
@@ -32,6 +31,8 @@ import time
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
+
+from .kafka_node import new_cluster_id
 
 REPO = Path(__file__).resolve().parents[3]
 JARS = REPO / ".cache" / "jars" / "kafka"
@@ -166,9 +167,8 @@ class MskIamBroker:
         classes = compile_validator(self.build_dir)
         self.directory.mkdir(parents=True, exist_ok=True)
         properties = self._write_properties()
-        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
         formatted = subprocess.run(self._java(classes, "kafka.tools.StorageTool", "format", "-t",
-                                              cluster_id, "-c", str(properties)),
+                                              new_cluster_id(), "-c", str(properties)),
                                    capture_output=True, text=True, timeout=120)
         if formatted.returncode != 0:
             raise RuntimeError(f"kafka storage format failed: {formatted.stdout[-2000:]}"

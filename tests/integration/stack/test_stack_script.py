@@ -233,3 +233,18 @@ def test_stack_whose_ports_another_stack_serves_uses_them_and_never_stops_them(t
 
     assert run("stop").returncode == 0
     assert_shared_stack_answers()
+
+
+def test_kafka_cluster_ids_never_start_with_a_dash():
+    """StorageTool's parser takes `-t -...` for an option and refuses to format, so a random id
+    that started with '-' (1 start in 64) failed the stack's start."""
+    function = subprocess.run(["sed", "-n", "/^new_kafka_cluster_id() {/,/^}/p", str(STACK_SCRIPT)],
+                              capture_output=True, text=True, check=True).stdout
+    assert function, "stack.sh has no new_kafka_cluster_id"
+    drawn = subprocess.run(["bash", "-c", function + 'for _ in $(seq 500); do '
+                            'new_kafka_cluster_id; echo; done'],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert len(drawn) == 500
+    assert not [cluster_id for cluster_id in drawn if cluster_id.startswith("-")]
+    assert all(len(cluster_id) == 22 for cluster_id in drawn)
+    assert len(set(drawn)) == 500
