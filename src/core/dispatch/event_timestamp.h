@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <optional>
-#include <string>
 
 #include "core/dynamodb/attribute_value.h"
 

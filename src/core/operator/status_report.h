@@ -3,7 +3,6 @@
 // How `bootstrap status` presents aggregates: the most-behind selection, the summary, a text table
 // for people and JSON for scripts.
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
